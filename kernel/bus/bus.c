@@ -1,0 +1,2 @@
+/* bus: under construction */
+typedef int mn__placeholder_t;

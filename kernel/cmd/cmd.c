@@ -1,0 +1,2 @@
+/* cmd: under construction */
+typedef int mn__placeholder_t;

@@ -1,0 +1,2 @@
+/* config: under construction */
+typedef int mn__placeholder_t;

@@ -1,0 +1,2 @@
+/* host: under construction */
+typedef int mn__placeholder_t;

@@ -1,0 +1,2 @@
+/* loader: under construction */
+typedef int mn__placeholder_t;

@@ -1,0 +1,2 @@
+/* store: under construction */
+typedef int mn__placeholder_t;
