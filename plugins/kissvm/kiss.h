@@ -57,6 +57,8 @@ void kiss_arena_init(karena_t *a, void *buf, size_t cap);
 void kiss_arena_free(karena_t *a);
 /* NULL only when malloc fails (a->oom is then set). */
 void *kiss_alloc(karena_t *a, size_t n);
+/* Moves an arena to another address (the first chunk is embedded). */
+void kiss_arena_move(karena_t *dst, karena_t *src);
 kmark_t kiss_mark(const karena_t *a);
 void kiss_reset(karena_t *a, kmark_t m);
 

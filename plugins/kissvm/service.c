@@ -190,6 +190,7 @@ int kiss_evaluate(const mn_kiss_prog_t *prog, const mn_kiss_ctx_t *ctx,
     struct mn_kiss_vars *kv = malloc(sizeof *kv);
     if (kv) {
       kv->v = vm.vars;
+      kiss_arena_move(&kv->v.perm, &vm.vars.perm);
       res->vars = kv;
       return 0;
     }

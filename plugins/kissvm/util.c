@@ -51,6 +51,19 @@ void *kiss_alloc(karena_t *a, size_t n) {
   return nc->data;
 }
 
+void kiss_arena_move(karena_t *dst, karena_t *src) {
+  *dst = *src;
+  if (src->head == &src->first) {
+    dst->head = &dst->first;
+    return;
+  }
+  for (kchunk_t *c = dst->head; c; c = c->next)
+    if (c->next == &src->first) {
+      c->next = &dst->first;
+      break;
+    }
+}
+
 kmark_t kiss_mark(const karena_t *a) {
   kmark_t m = {a->head, a->head->used};
   return m;
