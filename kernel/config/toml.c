@@ -342,11 +342,20 @@ int mn__toml_format_float(double v, char *buf, size_t cap) {
   /* printf's decimal point follows the thread's locale: use "C". */
   locale_t old = uselocale(g_c_locale);
   char tmp[40];
-  for (int prec = 1; prec <= 17; prec++) {
+  int prec = 1;
+  for (; prec < 17; prec++) {
     snprintf(tmp, sizeof tmp, "%.*g", prec, v);
     if (strtod_l(tmp, NULL, g_c_locale) == v)
       break;
   }
+  /* The fewest digits may come out as "1e+02"; numbers below 1e17 read
+   * better in full ("100.0"), which needs as many digits as the integer
+   * part has. */
+  snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
+  int exp10 = atoi(strchr(tmp, 'e') + 1);
+  if (exp10 >= prec && exp10 < 17)
+    prec = exp10 + 1;
+  snprintf(tmp, sizeof tmp, "%.*g", prec, v);
   uselocale(old);
   /* "1e+100" and "0.5" read as floats; "100" or "-0" need a ".0". */
   if (!strpbrk(tmp, ".e"))

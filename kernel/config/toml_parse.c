@@ -58,9 +58,13 @@ typedef struct parser {
   size_t bcap;
 
   /* The key being read.  Reused by nested inline tables once the outer key
-   * has been resolved, so one array serves every level. */
+   * has been resolved, so one array serves every level.  A key of more
+   * parts than fit is certainly too deep wherever it is used: reading
+   * stops, key_cut is set, and resolving the stored parts, all treated as
+   * tables, reports the first one that is too deep. */
   seg_t segs[MN_TOML_MAX_DEPTH + 1];
   size_t nsegs;
+  bool key_cut;
 
   mn_toml_value_t *root;
   mn_toml_value_t *cur; /* table that key/values go into */
@@ -685,10 +689,12 @@ static void segs_clear(parser_t *p) {
  * messages ("a key", "a table name"). */
 static int read_key(parser_t *p, const char *what) {
   segs_clear(p);
+  p->key_cut = false;
   for (;;) {
-    if (p->nsegs == MN_TOML_MAX_DEPTH + 1)
-      return fail(p, p->pos, "tables and arrays nested deeper than %d levels",
-                  MN_TOML_MAX_DEPTH);
+    if (p->nsegs == MN_TOML_MAX_DEPTH + 1) {
+      p->key_cut = true;
+      return 0;
+    }
     seg_t *s = &p->segs[p->nsegs];
     locate(p, p->pos, &s->line, &s->col);
     int c = peek(p);
@@ -1111,7 +1117,8 @@ static int too_deep(parser_t *p, size_t off) {
  * last segment is left in p->segs[p->nsegs - 1]. */
 static int resolve_keyval(parser_t *p, mn_toml_value_t *t, int depth,
                           mn_toml_value_t **parent, int *pdepth) {
-  for (size_t i = 0; i + 1 < p->nsegs; i++) {
+  size_t tables = p->key_cut ? p->nsegs : p->nsegs - 1;
+  for (size_t i = 0; i < tables; i++) {
     seg_t *s = &p->segs[i];
     mn_toml_entry_t *e = mn__toml_find(t, s->s, s->len);
     if (++depth > MN_TOML_MAX_DEPTH)
@@ -1152,6 +1159,8 @@ static int resolve_keyval(parser_t *p, mn_toml_value_t *t, int depth,
     free(kt);
     return rc;
   }
+  if (p->key_cut) /* not reached: the loop met the depth limit */
+    return too_deep(p, p->pos);
   seg_t *last = &p->segs[p->nsegs - 1];
   mn_toml_entry_t *e = mn__toml_find(t, last->s, last->len);
   if (e) {
@@ -1174,7 +1183,7 @@ static int read_keyval(parser_t *p, mn_toml_value_t *t, int depth) {
   int rc = read_key(p, "a key");
   if (rc)
     return rc;
-  if (peek(p) != '=') {
+  if (!p->key_cut && peek(p) != '=') {
     char *kt = key_text(p, p->nsegs);
     rc = fail(p, p->pos, "expected '=' after key \"%s\", found %s", kt,
               FOUND(p, p->pos));
@@ -1183,8 +1192,8 @@ static int read_keyval(parser_t *p, mn_toml_value_t *t, int depth) {
   }
   p->pos++;
   skip_ws(p);
-  mn_toml_value_t *parent;
-  int pdepth;
+  mn_toml_value_t *parent = NULL;
+  int pdepth = 0;
   rc = resolve_keyval(p, t, depth, &parent, &pdepth);
   if (rc)
     return rc;
@@ -1322,7 +1331,8 @@ static int read_header(parser_t *p) {
   int rc = read_key(p, "a table name");
   if (rc)
     return rc;
-  if (aot ? !(peek(p) == ']' && peek_at(p, 1) == ']') : peek(p) != ']') {
+  if (!p->key_cut &&
+      (aot ? !(peek(p) == ']' && peek_at(p, 1) == ']') : peek(p) != ']')) {
     size_t at = aot && peek(p) == ']' ? p->pos + 1 : p->pos;
     char *kt = key_text(p, p->nsegs);
     rc =
@@ -1335,7 +1345,8 @@ static int read_header(parser_t *p) {
 
   mn_toml_value_t *t = p->root;
   int depth = 0;
-  for (size_t i = 0; i + 1 < p->nsegs; i++) {
+  size_t tables = p->key_cut ? p->nsegs : p->nsegs - 1;
+  for (size_t i = 0; i < tables; i++) {
     seg_t *s = &p->segs[i];
     mn_toml_entry_t *e = mn__toml_find(t, s->s, s->len);
     mn_toml_value_t *v = e ? (mn_toml_value_t *)e->value : NULL;
@@ -1373,6 +1384,8 @@ static int read_header(parser_t *p) {
                      MN_TOML_MAX_DEPTH);
   }
 
+  if (p->key_cut) /* not reached: the loop met the depth limit */
+    return too_deep(p, p->pos);
   seg_t *last = &p->segs[p->nsegs - 1];
   depth += aot ? 2 : 1;
   if (depth > MN_TOML_MAX_DEPTH)
