@@ -79,7 +79,7 @@ typedef struct mn_crypto_api {
   void (*treekey_free)(mn_treekey_t *key);
   /* The 32-byte root public key. */
   void (*treekey_pubkey)(const mn_treekey_t *key, uint8_t pk[32]);
-  /* keys_per_level ^ levels. */
+  /* keys_per_level ^ levels, saturating at UINT64_MAX (256^8 = 2^64). */
   uint64_t (*treekey_max_uses)(const mn_treekey_t *key);
   /* Appends the serialized Signature (one SignatureProof per level) of msg
    * with one-time path `use` to out.  MN_EEXHAUSTED when use >= max uses
@@ -88,7 +88,7 @@ typedef struct mn_crypto_api {
                       size_t len, mn_buf_t *out);
   /* Verifies a serialized Signature against root key pk: 0 when valid,
    * MN_EINVALID when it does not verify, MN_EFORMAT when sig is not a
-   * well-formed Signature. */
+   * well-formed Signature or has bytes after it. */
   int (*treekey_verify)(const uint8_t *pk, size_t pklen, const void *msg,
                         size_t len, const uint8_t *sig, size_t siglen);
   /* Root public key a serialized Signature claims (from its first proof),
@@ -97,7 +97,8 @@ typedef struct mn_crypto_api {
                           uint8_t root[32]);
 
   /* -- ABI 1.0: password-based and symmetric encryption -------------------- */
-  /* PBKDF2-HMAC-SHA256.  0, MN_EINVAL or MN_EIO. */
+  /* PBKDF2-HMAC-SHA256.  0, MN_EINVAL or MN_EIO.  The reference's JCE
+   * PBKDF2 uses the password's UTF-8 bytes; pass those. */
   int (*pbkdf2_sha256)(const void *pw, size_t pwlen, const void *salt,
                        size_t saltlen, uint32_t iterations, uint8_t *out,
                        size_t outlen);
