@@ -56,6 +56,13 @@
  * therefore come with a length, and are also NUL-terminated for callers
  * that know their text has no NUL.  In multi-line strings a CRLF line end
  * is stored as a single '\n'.
+ *
+ * Where TOML 1.0 leaves room, this parser reads strictly: an integer
+ * outside int64 and a float literal beyond the double range (1e400) are
+ * errors, while a float too small for a double becomes 0 or a subnormal;
+ * second 60 (a leap second) is accepted; dotted keys may add only to tables
+ * that dotted keys of the same section made, never to a table some
+ * [header] made or implied, nor to an inline table.
  */
 #ifndef MN_CONFIG_TOML_H
 #define MN_CONFIG_TOML_H
@@ -162,7 +169,8 @@ mn_toml_type_t mn__toml_type(const mn_toml_value_t *v);
 const char *mn__toml_type_name(mn_toml_type_t type);
 /* 1-based line and column of v's first character; for a table defined by
  * a header, the '[' of that header; for a table made implicitly by a
- * header or dotted key, the key segment that made it; the root is 1:1. */
+ * header or dotted key, the key segment that made it; for an array of
+ * tables, its first [[header]]; the root is 1:1.  0 for NULL. */
 uint32_t mn__toml_line(const mn_toml_value_t *v);
 uint32_t mn__toml_col(const mn_toml_value_t *v);
 

@@ -580,6 +580,10 @@ static void test_errors_lines_and_keys(void **state) {
       {"[a.b]\n[a]\nb.c = 1\n",
        "t.toml:3:1: cannot add to table \"b\" with dotted keys: it was "
        "created by a [table] header at 1:1"},
+      /* ...also when the header only implied it. */
+      {"[a.b.c]\n[a]\nb.d = 1\n",
+       "t.toml:3:1: cannot add to table \"b\" with dotted keys: it was "
+       "created by a [table] header at 1:4"},
       {"# a\x01\n", "t.toml:1:4: control character U+0001 is not allowed in "
                     "a comment"},
       {"# x\ry\n", "t.toml:1:4: carriage return (U+000D) not followed by a "
