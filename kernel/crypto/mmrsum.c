@@ -47,34 +47,41 @@ static int u_cmp(const u256 a, const u256 b) {
   return 0;
 }
 
-/* a *= m; returns true on overflow (a is then garbage). */
+/* a *= m (m < 2^32); returns true on overflow (a is then garbage).
+ * Works on 32-bit halves so that no 128-bit type is needed. */
 static bool u_mul_small(u256 a, uint32_t m) {
-  unsigned __int128 carry = 0;
+  uint64_t carry = 0;
   for (int i = 0; i < 4; i++) {
-    unsigned __int128 t = (unsigned __int128)a[i] * m + carry;
-    a[i] = (uint64_t)t;
-    carry = t >> 64;
+    uint64_t lo = (a[i] & 0xffffffffu) * m + carry;
+    uint64_t hi = (a[i] >> 32) * m + (lo >> 32);
+    a[i] = (hi << 32) | (lo & 0xffffffffu);
+    carry = hi >> 32;
   }
   return carry != 0;
 }
 
 /* a /= 10; returns the remainder. */
 static unsigned u_div10(u256 a) {
-  unsigned __int128 rem = 0;
+  uint64_t rem = 0;
   for (int i = 3; i >= 0; i--) {
-    unsigned __int128 cur = (rem << 64) | a[i];
-    a[i] = (uint64_t)(cur / 10);
-    rem = cur % 10;
+    uint64_t hi = (rem << 32) | (a[i] >> 32);
+    uint64_t qh = hi / 10;
+    rem = hi % 10;
+    uint64_t lo = (rem << 32) | (a[i] & 0xffffffffu);
+    uint64_t ql = lo / 10;
+    rem = lo % 10;
+    a[i] = (qh << 32) | ql;
   }
   return (unsigned)rem;
 }
 
 static bool u_add(u256 r, const u256 a, const u256 b) {
-  unsigned __int128 carry = 0;
+  uint64_t carry = 0;
   for (int i = 0; i < 4; i++) {
-    unsigned __int128 t = (unsigned __int128)a[i] + b[i] + carry;
-    r[i] = (uint64_t)t;
-    carry = t >> 64;
+    uint64_t t = a[i] + carry;
+    uint64_t c1 = t < carry;
+    r[i] = t + b[i];
+    carry = c1 | (r[i] < t);
   }
   return carry != 0;
 }
