@@ -119,7 +119,7 @@ static int proof(const mn_crypto_api_t *cr, const mn_num_api_t *num,
   for (int32_t i = 0; i < n; i++) {
     chunk_t c;
     c.left = p[q++] != 0;
-    uint32_t hl;
+    uint32_t hl = 0;
     rd_u32(p, len, &q, &hl);
     c.hash = p + q;
     c.hlen = hl;

@@ -269,7 +269,7 @@ static const char *short_text(const char *s, size_t n, char *buf,
 int kiss_vec_check(const mn_kissvm_t *vm, json_t *ex,
                    const mn_kiss_result_t *res, mn_buf_t *r) {
   int diffs = 0;
-  char a[512], b[512];
+  char a[512], b[1024];
   json_t *j;
   if ((j = json_object_get(ex, "parse_ok")) &&
       json_is_true(j) != res->parse_ok) {
