@@ -72,24 +72,29 @@ typedef struct work {
   size_t nsigs;
   mn_kiss_script_t *scripts;
   size_t nscripts;
-  mn_buf_t *bufs; /* storage for texts and bytes */
+  mn_buf_t **bufs; /* storage for texts and bytes; stable addresses */
   size_t nbufs;
   mn_buf_t trace;
   char *err;
 } work_t;
 
 static mn_buf_t *newbuf(work_t *w) {
-  mn_buf_t *b = realloc(w->bufs, (w->nbufs + 1) * sizeof *b);
+  mn_buf_t **v = realloc(w->bufs, (w->nbufs + 1) * sizeof *v);
+  if (!v)
+    return NULL;
+  w->bufs = v;
+  mn_buf_t *b = calloc(1, sizeof *b);
   if (!b)
     return NULL;
-  w->bufs = b;
-  memset(&b[w->nbufs], 0, sizeof *b);
-  return &b[w->nbufs++];
+  v[w->nbufs++] = b;
+  return b;
 }
 
 static void work_free(work_t *w) {
-  for (size_t i = 0; i < w->nbufs; i++)
-    mn_buf_free(&w->bufs[i]);
+  for (size_t i = 0; i < w->nbufs; i++) {
+    mn_buf_free(w->bufs[i]);
+    free(w->bufs[i]);
+  }
   free(w->bufs);
   free(w->prev);
   free(w->glob);
