@@ -385,6 +385,10 @@ static void dollar_check(kvm_t *vm, const kexpr_t *e, const uint8_t *t,
 }
 
 static kval_t function(kvm_t *vm, const kexpr_t *e) {
+  /* From here until the call returns, the expression that called us may
+   * hold values read from variables: replaced payloads must wait in the
+   * graveyard. */
+  vm->fn_depth++;
   kval_t s = typed(vm, e, 0, KT_STR);
   const uint8_t *text = s.p;
   size_t tl = s.len;
@@ -411,7 +415,6 @@ static kval_t function(kvm_t *vm, const kexpr_t *e) {
     dollar_check(vm, e, text, tl);
   }
   kiss_var_del(vm, "returnvalue", 11, kiss_hash("returnvalue", 11));
-  vm->fn_depth++;
   kiss_run_text(vm, text, tl, e->off);
   vm->fn_depth--;
   const kval_t *rv = kiss_var_get(vm, "returnvalue", 11,

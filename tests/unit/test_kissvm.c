@@ -373,6 +373,11 @@ static void test_fn_function(void **state) {
   expect_ok("LET f = [LET returnvalue = $1 + $2] RETURN FUNCTION(f 2 3) EQ 5");
   expect_ok("RETURN FUNCTION([LET returnvalue = $1 + [!]] [hi]) EQ [hi!]");
   expect_ok("RETURN FUNCTION([LET returnvalue = $1] 0xab) EQ 0xAB");
+  /* two calls in one expression: the first result survives the second */
+  expect_ok("LET s = FUNCTION([LET returnvalue = $1] [ab]) + "
+            "FUNCTION([LET returnvalue = $1] [cd]) RETURN s EQ [abcd]");
+  expect_ok("LET v = [x] LET s = v + FUNCTION([LET v = [y] LET returnvalue "
+            "= v]) + v RETURN s EQ [xyy]");
   /* $10 is $1 followed by 0 */
   expect_ok("RETURN FUNCTION([LET returnvalue = $10] 7) EQ 70");
   /* a $ inside a string argument is a replacement reference */
