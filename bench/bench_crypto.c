@@ -8,8 +8,8 @@
  *   tree keys (64 keys x 3 levels): key generation, the first signature
  *   of a fresh key, steady-state signing, verification.
  *
- * Each figure comes from about one second of work.  Prints, asserts
- * nothing.
+ * Each figure comes from about one second of work, the best of three
+ * slices of it.  Prints, asserts nothing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,17 +31,25 @@ static double now(void) {
   return (double)mn__mono_ns() / 1e9;
 }
 
-/* Runs fn(arg) in rounds until `secs` have passed; returns operations per
- * second, fn returning how many operations a round did. */
+/* Runs fn(arg) for `secs` seconds in three slices and returns the best
+ * slice's operations per second (fn returns how many operations a call
+ * did): the machine may be shared, and the best slice is the closest to
+ * what the code can do. */
 static double rate(double secs, size_t (*fn)(void *), void *arg) {
   fn(arg); /* warm up */
-  double t0 = now(), t;
-  size_t ops = 0;
-  do {
-    ops += fn(arg);
-    t = now();
-  } while (t - t0 < secs);
-  return (double)ops / (t - t0);
+  double best = 0;
+  for (int slice = 0; slice < 3; slice++) {
+    double t0 = now(), t;
+    size_t ops = 0;
+    do {
+      ops += fn(arg);
+      t = now();
+    } while (t - t0 < secs / 3);
+    double r = (double)ops / (t - t0);
+    if (r > best)
+      best = r;
+  }
+  return best;
 }
 
 static void human(double v, char *out, size_t cap) {
