@@ -170,6 +170,8 @@ int mn__gunzip(const void *in, size_t len, size_t max, mn_buf_t *out) {
   const uint8_t *p = (const uint8_t *)in;
   if (out->err)
     return out->err;
+  if (!p || len == 0)
+    return MN_EFORMAT;
   size_t start = out->len, pos = 0, total = 0;
   z_stream zs;
   memset(&zs, 0, sizeof zs);

@@ -374,6 +374,7 @@ static void test_gunzip_formats(void **state) {
   assert_true(rc == MN_EFORMAT);
   assert_int_equal(out.len, 0);
   assert_int_equal(api()->gunzip("hello", 5, 100, &out), MN_EFORMAT);
+  assert_int_equal(api()->gunzip(NULL, 0, 100, &out), MN_EFORMAT);
   mn_buf_free(&out);
   mn_buf_free(&bad);
   mn_buf_free(&gz);
