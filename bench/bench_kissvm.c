@@ -125,7 +125,7 @@ int main(void) {
   printf("%-6s %22s %22s\n", "script", "compile once (eval/s)",
          "compile each (eval/s)");
   for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++) {
-    unsigned ok1, ok2;
+    unsigned ok1 = 0, ok2 = 0;
     double once = measure(vm, scripts[i][1], &ctx, false, &ok1);
     double each = measure(vm, scripts[i][1], &ctx, true, &ok2);
     printf("%-6s %22.0f %22.0f%s\n", scripts[i][0], once, each,
