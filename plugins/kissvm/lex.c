@@ -59,8 +59,11 @@ static bool is_eow(unsigned char c) {
 }
 
 static int find_word(const char *const *tab, int n, const char *w, size_t len) {
+  if (len == 0 || len > 15)
+    return -1;
   for (int i = 0; i < n; i++)
-    if (strlen(tab[i]) == len && memcmp(tab[i], w, len) == 0)
+    if (tab[i][0] == w[0] && strlen(tab[i]) == len &&
+        memcmp(tab[i], w, len) == 0)
       return i;
   return -1;
 }
