@@ -34,9 +34,11 @@ extern "C" {
 
 /* Value = (neg ? -1 : 1) * mag * 10^-scale.  mag is little-endian in 64-bit
  * limbs (mag[0] least significant) and always < 2^256.  Zero is never
- * negative.  Numbers built by the API hold at most 64 significant digits;
- * numbers read from the wire may hold up to 2^255 (the reference does not
- * limit-check on read) and are re-serialized unchanged. */
+ * negative.  Numbers built by the API hold at most 64 significant digits,
+ * and so do numbers read from the wire (the reader rounds toward zero to 64
+ * digits like the reference's BigDecimal(BigInteger, scale, mc)), but a
+ * read number is not limit-checked: it may exceed +-(2^64-1) or have any
+ * scale from -141 to 127, and is re-serialized as read. */
 typedef struct mn_num {
   uint64_t mag[4];
   int32_t scale;
@@ -49,7 +51,7 @@ _Static_assert(sizeof(mn_num_t) == 40, "mn_num_t layout is ABI");
 #define MN_NUM_MAX_DIGITS 64       /* significant digits kept */
 #define MN_NUM_MAX_DECIMALS 44     /* decimal places kept */
 #define MN_NUM_MAX_ENCODED 34      /* scale byte + length byte + 32 bytes */
-#define MN_NUM_STR_MAX 160         /* buffer that holds any printed number */
+#define MN_NUM_STR_MAX 208         /* buffer that holds any printed number */
 
 /* The MiniNumber function table (host->num).  Unless a comment says
  * otherwise, results are computed exactly, truncated toward zero to 64
@@ -114,7 +116,8 @@ typedef struct mn_num_api {
 
   /* Wire form: scale (1 byte, low 8 bits), length (1 byte), minimal
    * two's-complement big-endian unscaled value.  Returns the number of
-   * bytes written (3..34), or MN_ETOOBIG when cap is too small. */
+   * bytes written (3..34), or MN_ETOOBIG when cap is too small (MN_EINVAL
+   * for a magnitude of 2^255 or more, which no API function builds). */
   int (*encode)(const mn_num_t *a, uint8_t *out, size_t cap);
   /* Reads the wire form; no limit check (see mn_num_t).  *used receives
    * the bytes consumed.  MN_EFORMAT on a length outside 1..32 or short
