@@ -235,7 +235,9 @@ struct mn_host {
 
   /* -- 1.0: timers --------------------------------------------------------- */
   /* Fires after delay_ms, then every repeat_ms if non-zero.  NULL on
-   * allocation failure. */
+   * allocation failure.  A timer, one-shot or not, stays allocated until
+   * timer_stop() (allowed inside its own callback) or until the plugin
+   * stops, when the kernel releases whatever the plugin left running. */
   mn_timer_t *(*timer_start)(mn_plugin_t *self, uint64_t delay_ms,
                              uint64_t repeat_ms, mn_timer_cb cb, void *data);
   /* Stops and releases the timer; safe inside its own callback. */
