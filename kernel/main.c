@@ -70,8 +70,12 @@ static char *exe_dir(const char *argv0) {
   return mn__xstrdup(dirname(buf));
 }
 
-int main(int argc, char **argv) {
-  enum { OPT_CHECK = 256, OPT_PRINT, OPT_LIST, OPT_COMMANDS };
+enum { OPT_CHECK = 256, OPT_PRINT, OPT_LIST, OPT_COMMANDS };
+
+/* Parses the options into *op (sets receives the --set values) and runs
+ * the node or the requested action; returns the exit status. */
+static int parse_and_run(int argc, char **argv, mn__node_opts_t *op,
+                         const char **sets) {
   static const struct option opts[] = {
       {"profile", required_argument, NULL, 'p'},
       {"config", required_argument, NULL, 'c'},
@@ -85,9 +89,7 @@ int main(int argc, char **argv) {
       {"version", no_argument, NULL, 'V'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
-  mn__node_opts_t o;
-  memset(&o, 0, sizeof o);
-  const char **sets = mn__xcalloc((size_t)argc + 1, sizeof *sets);
+  mn__node_opts_t o = *op;
   int c;
   opterr = 0;
   while ((c = getopt_long(argc, argv, ":p:c:s:d:P:Vh", opts, NULL)) != -1) {
@@ -135,33 +137,33 @@ int main(int argc, char **argv) {
       printf("minimad %s (plugin ABI %d.%d, Minima protocol %s)\n",
              MN_VERSION_STRING, MN_ABI_MAJOR, MN_ABI_MINOR,
              MN_PROTOCOL_VERSION);
-      free(sets);
       return MN_EXIT_OK;
     case 'h':
       fputs(usage, stdout);
-      free(sets);
       return MN_EXIT_OK;
     case ':':
-      free(sets);
       return usage_error("option %s needs a value", argv[optind - 1]);
     default:
-      free(sets);
       return usage_error("unknown option %s", argv[optind - 1]);
     }
   }
-  if (optind < argc) {
-    free(sets);
+  if (optind < argc)
     return usage_error("unexpected argument '%s'", argv[optind]);
-  }
-  if (o.config.profile && o.config.file) {
-    free(sets);
+  if (o.config.profile && o.config.file)
     return usage_error("%s", "--profile and --config are exclusive; give one");
-  }
   o.config.sets = sets;
   char *dir = exe_dir(argv[0]);
   o.config.exe_dir = dir;
   int code = mn__node_main(&o);
   free(dir);
+  return code;
+}
+
+int main(int argc, char **argv) {
+  mn__node_opts_t o;
+  memset(&o, 0, sizeof o);
+  const char **sets = mn__xcalloc((size_t)argc + 1, sizeof *sets);
+  int code = parse_and_run(argc, argv, &o, sets);
   free(sets);
   return code;
 }

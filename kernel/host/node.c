@@ -68,7 +68,8 @@ static int bind_configs(mn__node_t *n, char **why) {
 static void print_deps(FILE *f, const char *label, const mn_dep_t *deps) {
   if (!deps || !deps->service)
     return;
-  fprintf(f, " %s", label);
+  if (*label)
+    fprintf(f, " %s", label);
   for (const mn_dep_t *d = deps; d->service; d++)
     fprintf(f, "%s %s>=%u%s", d == deps ? "" : ",", d->service, d->version,
             d->flags & MN_DEP_OPTIONAL ? "(optional)" : "");
