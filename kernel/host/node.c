@@ -448,14 +448,27 @@ static void fini_one(mn__node_t *n, mn_plugin_t *p) {
   p->phase = MN__PHASE_LOADED;
 }
 
+/* After the first signal the loop may be busy stopping plugins (or stuck
+ * in one), so the second is handled by a plain signal handler, not the
+ * loop. */
+static void second_signal(int sig) {
+  static const char msg[] = "minimad: second signal, exiting at once\n";
+  ssize_t r = write(2, msg, sizeof msg - 1);
+  (void)r;
+  (void)sig;
+  _exit(MN_EXIT_RUNTIME);
+}
+
 static void on_signal(uv_signal_t *h, int sig) {
   mn__node_t *n = h->data;
-  if (n->stopping) {
-    static const char msg[] = "minimad: second signal, exiting at once\n";
-    ssize_t r = write(2, msg, sizeof msg - 1);
-    (void)r;
-    _exit(MN_EXIT_RUNTIME);
-  }
+  uv_signal_stop(&n->sig_int);
+  uv_signal_stop(&n->sig_term);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = second_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
   mn__log(NULL, MN_LOG_INFO, "%s received, stopping (send it again to exit "
           "at once)", sig == SIGINT ? "SIGINT" : "SIGTERM");
   n->stopping = true;

@@ -11,8 +11,10 @@
  *                 subscription, then fails
  *   T_NO_ENTRY    export no mn_plugin_describe()
  *   T_CONFIG      declare one config key "level" (int 1..10, default 5)
+ *   T_SLOW_STOP   stop() takes 20 seconds
  */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <minima/minima.h>
 
@@ -65,6 +67,10 @@ static int t_init(mn_plugin_t *self, const mn_host_t *h, void **state) {
 #endif
 }
 
+#ifdef T_SLOW_STOP
+static void t_stop(void *state) { sleep(20); }
+#endif
+
 static const mn_dep_t requires[] = {{T_REQUIRES, 1, 0}, {NULL, 0, 0}};
 static const mn_dep_t provides[] = {{T_PROVIDES, 1, 0}, {NULL, 0, 0}};
 #ifdef T_CONFIG
@@ -88,6 +94,9 @@ static const mn_plugin_desc_t desc = {
     .requires = T_REQUIRES[0] ? requires : NULL,
     .provides = T_PROVIDES[0] ? provides : NULL,
     .init = t_init,
+#ifdef T_SLOW_STOP
+    .stop = t_stop,
+#endif
 };
 
 #ifdef T_NO_ENTRY

@@ -363,6 +363,45 @@ static void test_lock_and_signals(void **state) {
   free(log);
 }
 
+static void test_second_signal_exits_at_once(void **state) {
+  fixture_t *f = *state;
+  /* This plugin's stop() hangs for 20 s; a second signal must not wait. */
+  profile(f, "[[plugin]]\nname = \"slowstop\"\n");
+  char *log = mn__xasprintf("%s/slow.log", f->dir);
+  pid_t pid = start_bg(f, log);
+  kill(pid, SIGTERM);
+  char *text = NULL;
+  for (int i = 0; i < 100; i++) {
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    free(text);
+    text = NULL;
+    if (mn__read_file(log, 1 << 20, &text, NULL) == 0 &&
+        strstr(text, "SIGTERM received"))
+      break;
+  }
+  kill(pid, SIGINT);
+  int status = 0;
+  pid_t got = 0;
+  for (int i = 0; i < 250 && got == 0; i++) {
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    got = waitpid(pid, &status, WNOHANG);
+  }
+  if (got == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    fail_msg("minimad ignored the second signal");
+  }
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 1);
+  free(text);
+  assert_int_equal(mn__read_file(log, 1 << 20, &text, NULL), 0);
+  assert_non_null(strstr(text, "minimad: second signal, exiting at once"));
+  free(text);
+  free(log);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_version_help_usage),
@@ -372,6 +411,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_plugin_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_data_dir_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lock_and_signals, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_second_signal_exits_at_once, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
