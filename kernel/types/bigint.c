@@ -128,6 +128,23 @@ static const uint64_t pow10_64[20] = {
 
 static unsigned clz64(uint64_t v) { return (unsigned)__builtin_clzll(v); }
 
+/* (hi:lo) / d with hi < d, so that the quotient fits 64 bits.  On x86-64
+ * one divq instruction; the generic 128-bit division is a library call
+ * several times slower. */
+static inline uint64_t div128(uint64_t hi, uint64_t lo, uint64_t d,
+                              uint64_t *rem) {
+#if defined(__x86_64__)
+  uint64_t q, r;
+  __asm__("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(d));
+  *rem = r;
+  return q;
+#else
+  u128 n = (u128)hi << 64 | lo;
+  *rem = (uint64_t)(n % d);
+  return (uint64_t)(n / d);
+#endif
+}
+
 static unsigned u64_digits(uint64_t v) {
   unsigned d = 1;
   while (d < 20 && v >= pow10_64[d])
@@ -222,11 +239,8 @@ void mn__bn_mul(uint64_t *r, const uint64_t *a, size_t an, const uint64_t *b,
 uint64_t mn__bn_divmod_u64(uint64_t *q, const uint64_t *a, size_t n,
                            uint64_t d) {
   uint64_t rem = 0;
-  for (size_t i = n; i-- > 0;) {
-    u128 cur = (u128)rem << 64 | a[i];
-    q[i] = (uint64_t)(cur / d);
-    rem = (uint64_t)(cur % d);
-  }
+  for (size_t i = n; i-- > 0;)
+    q[i] = div128(rem, a[i], d, &rem);
   return rem;
 }
 
@@ -283,8 +297,9 @@ int mn__bn_divmod(uint64_t *q, uint64_t *r, const uint64_t *a, size_t an,
         qhat = UINT64_MAX;
         rhat = num - qhat * v[m - 1];
       } else {
-        qhat = num / v[m - 1];
-        rhat = num % v[m - 1];
+        uint64_t r64;
+        qhat = div128(u[j + m], u[j + m - 1], v[m - 1], &r64);
+        rhat = r64;
       }
       while (rhat >> 64 == 0 &&
              qhat * v[m - 2] > (rhat << 64 | u[j + m - 2])) {
@@ -359,10 +374,15 @@ bool mn__bn_pow10(uint64_t *r, size_t n, unsigned k) {
 }
 
 bool mn__bn_mul_pow10(uint64_t *a, size_t n, unsigned k) {
-  while (k > 0) {
+  size_t len = mn__bn_len(a, n);
+  while (k > 0 && len > 0) {
     unsigned step = k > 19 ? 19 : k;
-    if (mn__bn_mul_u64(a, a, n, pow10_64[step]))
-      return false;
+    uint64_t c = mn__bn_mul_u64(a, a, len, pow10_64[step]);
+    if (c) {
+      if (len == n)
+        return false;
+      a[len++] = c;
+    }
     k -= step;
   }
   return true;
@@ -404,17 +424,39 @@ unsigned mn__bn_trailing_zeros10(const uint64_t *a, size_t n) {
   return count;
 }
 
+/* Compares a (len significant limbs) with 10^k. */
+static int cmp_pow10(const uint64_t *a, size_t len, unsigned k) {
+  if (k > 77) {
+    uint64_t p[BN_MAX];
+    if (len > BN_MAX || !mn__bn_pow10(p, BN_MAX, k))
+      return len > BN_MAX ? 1 : -1;
+    uint64_t x[BN_MAX] = {0};
+    memcpy(x, a, len * sizeof *a);
+    return mn__bn_cmp(x, p, BN_MAX);
+  }
+  const uint64_t *t = pow10_256[k];
+  if (len > 4)
+    return 1;
+  for (size_t i = 4; i-- > 0;) {
+    uint64_t x = i < len ? a[i] : 0;
+    if (x != t[i])
+      return x < t[i] ? -1 : 1;
+  }
+  return 0;
+}
+
 unsigned mn__bn_digits(const uint64_t *a, size_t n) {
   size_t len = mn__bn_len(a, n);
   if (len <= 1)
     return u64_digits(len ? a[0] : 0);
+  if (len > BN_MAX)
+    return 155;
   unsigned b = (unsigned)(64 * len) - clz64(a[len - 1]);
-  /* 1233/4096 is just below log10(2), so 10^(d-1) <= 2^(b-1) <= a. */
-  unsigned d = ((b - 1) * 1233 >> 12) + 1;
-  uint64_t p[BN_MAX];
-  while (d < 155 && mn__bn_pow10(p, len, d) && mn__bn_cmp(a, p, len) >= 0)
-    d++;
-  return d;
+  /* 2^(b-1) <= a < 2^b, and 2^(b-1) has d digits (the constant is
+   * log10(2) * 2^32, exact enough for every b up to 512); a has d or
+   * d + 1 digits. */
+  unsigned d = (unsigned)(((uint64_t)(b - 1) * 1292913986u) >> 32) + 1;
+  return cmp_pow10(a, len, d) >= 0 ? d + 1 : d;
 }
 
 void mn__bn_isqrt(uint64_t *r, const uint64_t *a, size_t n) {

@@ -175,7 +175,18 @@ static int finish(mn_num_t *r, wide_t *x) {
     return 0;
   }
   unsigned d = wdigits(x);
-  if (d > PREC) {
+  if (d > PREC && x->scale - (d - PREC) >= MAX_DEC) {
+    /* Both truncations at once: they compose into one. */
+    int64_t k = x->scale - MAX_DEC;
+    if (k >= d) {
+      memset(x->w, 0, sizeof x->w);
+      d = 1;
+    } else {
+      mn__bn_div_pow10(x->w, WL, (unsigned)k);
+      d -= (unsigned)k;
+    }
+    x->scale = MAX_DEC;
+  } else if (d > PREC) {
     mn__bn_div_pow10(x->w, WL, d - PREC);
     x->scale -= d - PREC;
     d = PREC;
@@ -505,20 +516,32 @@ static int cmp_mag(const mn_num_t *a, const mn_num_t *b) {
       return x < y ? -1 : x > y;
     }
   }
-  wide_t x, y;
-  load(&x, a);
-  load(&y, b);
-  bool xz = wzero(&x), yz = wzero(&y);
+  bool xz = mn__num_is_zero(a), yz = mn__num_is_zero(b);
   if (xz || yz)
     return xz && yz ? 0 : xz ? -1 : 1;
-  int64_t ex = (int64_t)wdigits(&x) - 1 - x.scale;
-  int64_t ey = (int64_t)wdigits(&y) - 1 - y.scale;
+  wide_t x, y;
+  if ((a->mag[3] | b->mag[3]) >> 20) {
+    load(&x, a); /* possibly beyond 64 digits */
+    load(&y, b);
+  } else {
+    memcpy(x.w, a->mag, sizeof a->mag);
+    memcpy(y.w, b->mag, sizeof b->mag);
+    x.scale = a->scale;
+    y.scale = b->scale;
+  }
+  int64_t ex = (int64_t)mn__bn_digits(x.w, 4) - 1 - x.scale;
+  int64_t ey = (int64_t)mn__bn_digits(y.w, 4) - 1 - y.scale;
   if (ex != ey)
     return ex < ey ? -1 : 1;
-  /* Same leading position: the scales differ by less than 64. */
+  if (x.scale == y.scale)
+    return mn__bn_cmp(x.w, y.w, 4);
+  /* Same leading position: the scales differ by less than 64, and the
+   * aligned magnitude fits the wide buffer. */
+  memset(x.w + 4, 0, 4 * sizeof x.w[0]);
+  memset(y.w + 4, 0, 4 * sizeof y.w[0]);
   if (x.scale < y.scale)
     mn__bn_mul_pow10(x.w, WL, (unsigned)(y.scale - x.scale));
-  else if (y.scale < x.scale)
+  else
     mn__bn_mul_pow10(y.w, WL, (unsigned)(x.scale - y.scale));
   return mn__bn_cmp(x.w, y.w, WL);
 }
@@ -574,18 +597,23 @@ static int add_wide(mn_num_t *r, wide_t *x, wide_t *y) {
       o->scale = pref;
     return finish(r, o);
   }
-  int64_t ex = (int64_t)wdigits(x) - 1 - x->scale;
-  int64_t ey = (int64_t)wdigits(y) - 1 - y->scale;
-  wide_t *big = ex >= ey ? x : y, *small = ex >= ey ? y : x;
-  int64_t eb = ex >= ey ? ex : ey, es = ex >= ey ? ey : ex;
-  if (es <= eb - 65) {
-    /* The small operand lies wholly below the 64-digit window of the
-     * result (and below the big operand's last digit): only its sign can
-     * matter to the truncated sum, so any value of that sign below the
-     * window gives the same result.  Use one unit just below it. */
-    memset(small->w, 0, sizeof small->w);
-    small->w[0] = 1;
-    small->scale = 65 - eb;
+  int64_t gap = x->scale - y->scale;
+  wide_t *big = x, *small = y;
+  if (gap > 64 || gap < -64) {
+    int64_t ex = (int64_t)wdigits(x) - 1 - x->scale;
+    int64_t ey = (int64_t)wdigits(y) - 1 - y->scale;
+    big = ex >= ey ? x : y;
+    small = ex >= ey ? y : x;
+    int64_t eb = ex >= ey ? ex : ey, es = ex >= ey ? ey : ex;
+    if (es <= eb - 65) {
+      /* The small operand lies wholly below the 64-digit window of the
+       * result (and below the big operand's last digit): only its sign
+       * can matter to the truncated sum, so any value of that sign below
+       * the window gives the same result.  Use one unit just below it. */
+      memset(small->w, 0, sizeof small->w);
+      small->w[0] = 1;
+      small->scale = 65 - eb;
+    }
   }
   int64_t s = big->scale > small->scale ? big->scale : small->scale;
   if (s - big->scale > 154 || s - small->scale > 154 ||
