@@ -252,8 +252,9 @@ uint32_t kiss_hash(const char *s, size_t n);
 
 /* ---- text helpers (Java String semantics over UTF-8) --------------------- */
 
-/* Bytes needed to make s valid UTF-8 (invalid sequences become U+FFFD the
- * way Java's decoder replaces them); returns len when s is valid. */
+/* Bytes needed to make s valid UTF-8, invalid sequences becoming U+FFFD
+ * exactly as Java's String(byte[], UTF_8) replaces them; len when s is
+ * valid. */
 size_t kiss_utf8_sanitized_len(const uint8_t *s, size_t len);
 /* Writes the sanitized text into out (kiss_utf8_sanitized_len bytes). */
 void kiss_utf8_sanitize(const uint8_t *s, size_t len, uint8_t *out);

@@ -82,54 +82,106 @@ void kiss_reset(karena_t *a, kmark_t m) {
 
 /* ---- UTF-8 -------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 with *bad set to
- * the length of the maximal invalid subpart (Unicode's recommendation,
- * which Java's decoder follows). */
-static size_t u8seq(const uint8_t *s, size_t n, size_t *bad) {
-  uint8_t c = s[0];
-  *bad = 1;
-  if (c < 0x80)
+/* Decodes UTF-8 the way Java's String(byte[], UTF_8) does, which is not
+ * quite Unicode's "maximal subpart" rule: an encoded surrogate (ED A0..BF
+ * xx) is one U+FFFD for all three bytes, and a broken ED sequence is cut
+ * like any other three-byte lead.  Each call handles the sequence at s[0]
+ * and returns the bytes consumed; *cp is the code point or 0xFFFD. */
+static bool cont(uint8_t b) { return (b & 0xC0) == 0x80; }
+
+static size_t jdecode(const uint8_t *s, size_t n, uint32_t *cp) {
+  uint8_t b1 = s[0];
+  *cp = 0xFFFD;
+  if (b1 < 0x80) {
+    *cp = b1;
     return 1;
-  size_t need;
-  uint8_t lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF)
-    need = 1;
-  else if (c >= 0xE0 && c <= 0xEF) {
-    need = 2;
-    if (c == 0xE0)
-      lo = 0xA0;
-    else if (c == 0xED)
-      hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    need = 3;
-    if (c == 0xF0)
-      lo = 0x90;
-    else if (c == 0xF4)
-      hi = 0x8F;
-  } else
-    return 0;
-  for (size_t i = 1; i <= need; i++) {
-    if (i >= n)
-      return (*bad = i, 0);
-    uint8_t b = s[i];
-    uint8_t l = i == 1 ? lo : 0x80, h = i == 1 ? hi : 0xBF;
-    if (b < l || b > h)
-      return (*bad = i, 0);
   }
-  return need + 1;
+  if (b1 >= 0xC2 && b1 <= 0xDF) { /* two bytes */
+    if (n < 2)
+      return 1;
+    if (!cont(s[1]))
+      return 1;
+    *cp = (uint32_t)(b1 & 0x1F) << 6 | (s[1] & 0x3F);
+    return 2;
+  }
+  if (b1 >= 0xE0 && b1 <= 0xEF) { /* three bytes */
+    if (n < 3) {
+      if (n == 2 && ((b1 == 0xE0 && (s[1] & 0xE0) == 0x80) || !cont(s[1])))
+        return 1;
+      return n; /* a truncated sequence at the end: one U+FFFD */
+    }
+    uint8_t b2 = s[1], b3 = s[2];
+    if ((b1 == 0xE0 && (b2 & 0xE0) == 0x80) || !cont(b2) || !cont(b3))
+      return ((b1 == 0xE0 && (b2 & 0xE0) == 0x80) || !cont(b2)) ? 1 : 2;
+    uint32_t c = (uint32_t)(b1 & 0x0F) << 12 | (uint32_t)(b2 & 0x3F) << 6 |
+                 (b3 & 0x3F);
+    if (c < 0xD800 || c > 0xDFFF)
+      *cp = c;
+    return 3;
+  }
+  if (b1 >= 0xF0 && b1 <= 0xF7) { /* four bytes */
+    if (n < 4) {
+      if (b1 > 0xF4)
+        return 1;
+      if (n >= 2) {
+        uint8_t b2 = s[1];
+        if ((b1 == 0xF0 && (b2 < 0x90 || b2 > 0xBF)) ||
+            (b1 == 0xF4 && (b2 & 0xF0) != 0x80) || !cont(b2))
+          return 1;
+      }
+      if (n >= 3 && !cont(s[2]))
+        return 2;
+      return n;
+    }
+    uint8_t b2 = s[1], b3 = s[2], b4 = s[3];
+    uint32_t u = (uint32_t)(b1 & 0x07) << 18 | (uint32_t)(b2 & 0x3F) << 12 |
+                 (uint32_t)(b3 & 0x3F) << 6 | (b4 & 0x3F);
+    if (!cont(b2) || !cont(b3) || !cont(b4) || u < 0x10000 ||
+        u > 0x10FFFF) {
+      if (b1 > 0xF4 || (b1 == 0xF0 && (b2 < 0x90 || b2 > 0xBF)) ||
+          (b1 == 0xF4 && (b2 & 0xF0) != 0x80) || !cont(b2))
+        return 1;
+      return cont(b3) ? 3 : 2;
+    }
+    *cp = u;
+    return 4;
+  }
+  return 1;
+}
+
+static size_t u8len(uint32_t c) {
+  return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+}
+
+static size_t u8put(uint32_t c, uint8_t *o) {
+  if (c < 0x80) {
+    o[0] = (uint8_t)c;
+    return 1;
+  }
+  if (c < 0x800) {
+    o[0] = (uint8_t)(0xC0 | c >> 6);
+    o[1] = (uint8_t)(0x80 | (c & 63));
+    return 2;
+  }
+  if (c < 0x10000) {
+    o[0] = (uint8_t)(0xE0 | c >> 12);
+    o[1] = (uint8_t)(0x80 | (c >> 6 & 63));
+    o[2] = (uint8_t)(0x80 | (c & 63));
+    return 3;
+  }
+  o[0] = (uint8_t)(0xF0 | c >> 18);
+  o[1] = (uint8_t)(0x80 | (c >> 12 & 63));
+  o[2] = (uint8_t)(0x80 | (c >> 6 & 63));
+  o[3] = (uint8_t)(0x80 | (c & 63));
+  return 4;
 }
 
 size_t kiss_utf8_sanitized_len(const uint8_t *s, size_t len) {
   size_t out = 0, i = 0;
   while (i < len) {
-    size_t bad, k = u8seq(s + i, len - i, &bad);
-    if (k) {
-      out += k;
-      i += k;
-    } else {
-      out += 3;
-      i += bad;
-    }
+    uint32_t cp;
+    i += jdecode(s + i, len - i, &cp);
+    out += u8len(cp);
   }
   return out;
 }
@@ -137,17 +189,9 @@ size_t kiss_utf8_sanitized_len(const uint8_t *s, size_t len) {
 void kiss_utf8_sanitize(const uint8_t *s, size_t len, uint8_t *o) {
   size_t i = 0;
   while (i < len) {
-    size_t bad, k = u8seq(s + i, len - i, &bad);
-    if (k) {
-      memcpy(o, s + i, k);
-      o += k;
-      i += k;
-    } else {
-      *o++ = 0xEF;
-      *o++ = 0xBF;
-      *o++ = 0xBD;
-      i += bad;
-    }
+    uint32_t cp;
+    i += jdecode(s + i, len - i, &cp);
+    o += u8put(cp, o);
   }
 }
 

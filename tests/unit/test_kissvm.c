@@ -431,6 +431,12 @@ static void test_fn_conversions(void **state) {
             "[] AND STRING(TRUE) EQ [TRUE]");
   expect_ok("RETURN HEX(ASCII(0x41FF)) EQ 0x41EFBFBD");
   expect_ok("RETURN HEX(UTF8(0xFF)) EQ 0xEFBFBD AND LEN(UTF8(0xC3A9)) EQ 1");
+  /* Java's decoder: an encoded surrogate is one U+FFFD, a broken ED
+   * sequence is cut after two bytes */
+  expect_ok("RETURN HEX(UTF8(0xEDA080)) EQ 0xEFBFBD AND HEX(UTF8(0xEDB441)) "
+            "EQ 0xEFBFBD41 AND HEX(UTF8(0xEDA0)) EQ 0xEFBFBD AND "
+            "HEX(UTF8(0xF09080)) EQ 0xEFBFBD AND HEX(UTF8(0xC241)) EQ "
+            "0xEFBFBD41");
   expect_err("RETURN ASCII([a]) EQ [a]", MN_KISS_ETYPE);
 }
 
