@@ -401,27 +401,37 @@ bool mn__bn_div_pow10(uint64_t *a, size_t n, unsigned k) {
   return exact;
 }
 
-unsigned mn__bn_trailing_zeros10(const uint64_t *a, size_t n) {
-  uint64_t t[BN_MAX];
-  size_t len = mn__bn_len(a, n);
-  if (len == 0 || len > BN_MAX)
-    return 0;
-  memcpy(t, a, len * sizeof *t);
+/* Trailing decimal zeros of a non-zero 64-bit value. */
+static unsigned u64_tz10(uint64_t v) {
   unsigned count = 0;
-  uint64_t rem;
-  for (;;) {
-    uint64_t q[BN_MAX];
-    rem = mn__bn_divmod_u64(q, t, len, pow10_64[19]);
-    if (rem != 0)
-      break;
-    count += 19;
-    memcpy(t, q, len * sizeof *t);
-  }
-  while (rem % 10 == 0) {
-    rem /= 10;
-    count++;
+  static const unsigned steps[] = {16, 8, 4, 2, 1};
+  for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+    uint64_t p = pow10_64[steps[i]];
+    if (v % p == 0) {
+      v /= p;
+      count += steps[i];
+    }
   }
   return count;
+}
+
+unsigned mn__bn_trailing_zeros10(const uint64_t *a, size_t n) {
+  size_t len = mn__bn_len(a, n);
+  if (len == 0 || len > BN_MAX || (a[0] & 1))
+    return 0;
+  if (len == 1)
+    return u64_tz10(a[0]);
+  uint64_t t[BN_MAX], q[BN_MAX];
+  memcpy(t, a, len * sizeof *t);
+  unsigned count = 0;
+  for (;;) {
+    uint64_t rem = mn__bn_divmod_u64(q, t, len, pow10_64[19]);
+    if (rem != 0)
+      return count + u64_tz10(rem);
+    count += 19;
+    len = mn__bn_len(q, len);
+    memcpy(t, q, len * sizeof *t);
+  }
 }
 
 /* Compares a (len significant limbs) with 10^k. */

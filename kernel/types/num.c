@@ -724,6 +724,58 @@ static unsigned strip_zeros(wide_t *x, int64_t most) {
   return k;
 }
 
+static uint64_t gcd64(uint64_t a, uint64_t b) {
+  if (a == 0 || b == 0)
+    return a | b;
+  unsigned shift = (unsigned)__builtin_ctzll(a | b);
+  a >>= __builtin_ctzll(a);
+  do {
+    b >>= __builtin_ctzll(b);
+    if (a > b) {
+      uint64_t t = a;
+      a = b;
+      b = t;
+    }
+    b -= a;
+  } while (b != 0);
+  return a << shift;
+}
+
+/* Division of small operands whose quotient terminates: x/y has a finite
+ * decimal expansion when y / gcd(x, y) is 2^i 5^j, and then its shortest
+ * scale at or above the preferred one is pref + max(i, j) (x / gcd has
+ * no factor 2 or 5 left to make a trailing zero when i or j is not 0).
+ * Returns 1 when the case is not one of these (the caller then takes the
+ * general path). */
+static int div_small(mn_num_t *r, const mn_num_t *a, const mn_num_t *b) {
+  uint64_t x = a->mag[0], y = b->mag[0];
+  int32_t pref = a->scale - b->scale;
+  bool neg = a->neg != b->neg;
+  if (x == 0)
+    return put_small(r, 0, pref < 0 ? 0 : pref, false);
+  uint64_t yy = y / gcd64(x, y);
+  unsigned i = (unsigned)__builtin_ctzll(yy), j = 0;
+  yy >>= i;
+  while (yy % 5 == 0) {
+    yy /= 5;
+    j++;
+  }
+  if (yy != 1)
+    return 1;
+  unsigned e = i > j ? i : j;
+  /* A negative scale is multiplied out by the plain re-parse. */
+  int32_t s = pref + (int32_t)e > 0 ? pref + (int32_t)e : 0;
+  int32_t k = s - pref;
+  if (s > MAX_DEC || k > 19)
+    return 1;
+  uint64_t n[2], q[2];
+  u128 prod = (u128)x * p10[k];
+  n[0] = (uint64_t)prod;
+  n[1] = (uint64_t)(prod >> 64);
+  mn__bn_divmod_u64(q, n, 2, y);
+  return put_small(r, (u128)q[1] << 64 | q[0], s, neg);
+}
+
 int mn__num_div(mn_num_t *r, const mn_num_t *a, const mn_num_t *b) {
   if (mn__num_is_zero(b))
     return MN_EDIVZERO;
@@ -734,27 +786,18 @@ int mn__num_div(mn_num_t *r, const mn_num_t *a, const mn_num_t *b) {
    * returned the exact quotient at the scale nearest the preferred one
    * a.scale - b.scale, so trailing zeros are removed down to it (and not
    * below 0, where the plain re-parse would add them back). */
+  if (is_small(a) && is_small(b) && fast_scale(a->scale) &&
+      fast_scale(b->scale)) {
+    int rc = div_small(r, a, b);
+    if (rc != 1)
+      return rc;
+  }
   wide_t x, y;
   load(&x, a);
   load(&y, b);
   int64_t pref = x.scale - y.scale;
   bool neg = x.neg != y.neg;
   int64_t k = MAX_DEC - pref;
-  if (is_small(a) && is_small(b) && k >= 0 && k <= 19) {
-    u128 n = (u128)a->mag[0] * p10[k];
-    u128 q = n / b->mag[0];
-    bool exact = n % b->mag[0] == 0;
-    int32_t s = MAX_DEC;
-    int64_t floor_s = pref > 0 ? pref : 0;
-    if (exact)
-      while (s > floor_s && q != 0 && q % 10 == 0) {
-        q /= 10;
-        s--;
-      }
-    if (q == 0)
-      s = (int32_t)(exact && floor_s < MAX_DEC ? floor_s : MAX_DEC);
-    return put_small(r, q, s, neg);
-  }
   wide_t q;
   uint64_t rem[4];
   bool exact;
