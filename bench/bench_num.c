@@ -148,8 +148,8 @@ static int g_finish(gdec_t *x) {
       x->scale = 0;
     }
   } else if (x->scale > 44) {
-    mpz_tdiv_q(x->u, x->u, pow10_tab[x->scale - 44 > 159 ? 159
-                                                          : x->scale - 44]);
+    mpz_tdiv_q(x->u, x->u,
+               pow10_tab[x->scale - 44 > 159 ? 159 : x->scale - 44]);
     x->scale = 44;
   }
   mpz_mul(tmp, gmax, pow10_tab[x->scale]);
@@ -356,8 +356,8 @@ static int agree(const char **vals) {
         mn__num_to_str(&r, s1, sizeof s1);
         g_to_str(&gr, s2, sizeof s2);
         if (strcmp(s1, s2) != 0 || r.scale != gr.scale) {
-          fprintf(stderr, "differ: %s %s %s: %s / %s\n", op_names[op],
-                  vals[i], vals[j], s1, s2);
+          fprintf(stderr, "differ: %s %s %s: %s / %s\n", op_names[op], vals[i],
+                  vals[j], s1, s2);
           bad++;
         }
       }

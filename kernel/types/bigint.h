@@ -55,8 +55,7 @@ uint64_t mn__bn_sub(uint64_t *r, const uint64_t *a, const uint64_t *b,
 /* a += v over n limbs; returns the carry out. */
 uint64_t mn__bn_add_u64(uint64_t *a, size_t n, uint64_t v);
 /* r = a * m over n limbs; returns the limb that did not fit. */
-uint64_t mn__bn_mul_u64(uint64_t *r, const uint64_t *a, size_t n,
-                        uint64_t m);
+uint64_t mn__bn_mul_u64(uint64_t *r, const uint64_t *a, size_t n, uint64_t m);
 /* r[0 .. an+bn-1] = a * b (full product).  r must not alias a or b. */
 void mn__bn_mul(uint64_t *r, const uint64_t *a, size_t an, const uint64_t *b,
                 size_t bn);
@@ -148,12 +147,10 @@ int mn__u256_divmod(mn_u256_t *q, mn_u256_t *rem, const mn_u256_t *a,
  * MN_EDIVZERO when d == 0. */
 int mn__u512_divmod(mn_u512_t *q, mn_u256_t *rem, const mn_u512_t *a,
                     const mn_u256_t *d);
-static inline void mn__u256_shl(mn_u256_t *r, const mn_u256_t *a,
-                                unsigned s) {
+static inline void mn__u256_shl(mn_u256_t *r, const mn_u256_t *a, unsigned s) {
   mn__bn_shl(r->w, a->w, 4, s);
 }
-static inline void mn__u256_shr(mn_u256_t *r, const mn_u256_t *a,
-                                unsigned s) {
+static inline void mn__u256_shr(mn_u256_t *r, const mn_u256_t *a, unsigned s) {
   mn__bn_shr(r->w, a->w, 4, s);
 }
 static inline unsigned mn__u256_bitlen(const mn_u256_t *a) {
@@ -166,8 +163,7 @@ static inline size_t mn__u256_to_be(const mn_u256_t *a, uint8_t out[32]) {
 }
 /* Unsigned big-endian bytes (any length, leading zeros allowed).  Returns
  * 0 or MN_EOVERFLOW when the value is 2^256 or more. */
-static inline int mn__u256_from_be(mn_u256_t *r, const uint8_t *p,
-                                   size_t len) {
+static inline int mn__u256_from_be(mn_u256_t *r, const uint8_t *p, size_t len) {
   return mn__bn_from_be(r->w, 4, p, len);
 }
 /* Decimal text, snprintf-like (at most 78 digits). */
@@ -176,8 +172,7 @@ static inline size_t mn__u256_to_dec(const mn_u256_t *a, char *buf,
   return mn__bn_to_dec(a->w, 4, buf, cap);
 }
 /* Decimal text; MN_EFORMAT or MN_EOVERFLOW (2^256 or more). */
-static inline int mn__u256_from_dec(mn_u256_t *r, const char *s,
-                                    size_t len) {
+static inline int mn__u256_from_dec(mn_u256_t *r, const char *s, size_t len) {
   return mn__bn_from_dec(r->w, 4, s, len);
 }
 

@@ -25,9 +25,9 @@
 
 __extension__ typedef unsigned __int128 u128;
 
-#define WL 8          /* limbs in a wide magnitude */
-#define PREC 64       /* MN_NUM_MAX_DIGITS */
-#define MAX_DEC 44    /* MN_NUM_MAX_DECIMALS */
+#define WL 8           /* limbs in a wide magnitude */
+#define PREC 64        /* MN_NUM_MAX_DIGITS */
+#define MAX_DEC 44     /* MN_NUM_MAX_DECIMALS */
 #define MAX_INT_DIG 20 /* digits of 2^64 - 1 */
 
 typedef struct wide {
@@ -76,7 +76,9 @@ static bool is_small(const mn_num_t *a) {
 }
 
 /* True when a small number's scale allows the u128 fast paths. */
-static bool fast_scale(int32_t s) { return s >= 0 && s <= MAX_DEC; }
+static bool fast_scale(int32_t s) {
+  return s >= 0 && s <= MAX_DEC;
+}
 
 static int sign_of(const mn_num_t *a) {
   if (mn__num_is_zero(a))
@@ -103,9 +105,13 @@ static int put_small(mn_num_t *r, u128 v, int32_t s, bool neg) {
  * Wide values
  * ------------------------------------------------------------------------ */
 
-static unsigned wdigits(const wide_t *x) { return mn__bn_digits(x->w, WL); }
+static unsigned wdigits(const wide_t *x) {
+  return mn__bn_digits(x->w, WL);
+}
 
-static bool wzero(const wide_t *x) { return mn__bn_is_zero(x->w, WL); }
+static bool wzero(const wide_t *x) {
+  return mn__bn_is_zero(x->w, WL);
+}
 
 /* Loads an operand.  A magnitude beyond 64 digits (never produced by this
  * module) is truncated to 64 digits first, as the reference's
@@ -124,7 +130,9 @@ static void load(wide_t *x, const mn_num_t *a) {
   }
 }
 
-static bool scale_ok(int64_t s) { return s >= INT32_MIN && s <= INT32_MAX; }
+static bool scale_ok(int64_t s) {
+  return s >= INT32_MIN && s <= INT32_MAX;
+}
 
 /* Truncates x toward zero to at most prec significant digits (BigDecimal
  * rounding with RoundingMode.DOWN).  Returns MN_EOVERFLOW when the scale
@@ -446,7 +454,9 @@ size_t mn__num_to_str(const mn_num_t *a, char *buf, size_t cap) {
  * Conversions and predicates
  * ------------------------------------------------------------------------ */
 
-int mn__num_sign(const mn_num_t *a) { return sign_of(a); }
+int mn__num_sign(const mn_num_t *a) {
+  return sign_of(a);
+}
 
 /* The integer part (toward zero) of |a| in 4 limbs, or false when it
  * needs more (only with a negative scale). */
@@ -908,15 +918,15 @@ int mn__num_rem(mn_num_t *r, const mn_num_t *a, const mn_num_t *b) {
  * reciprocal: the quotient truncated to prec digits, or when it is exact,
  * the exact quotient with trailing zeros removed toward the preferred
  * scale x.scale - y.scale. */
-static int div_mc(wide_t *z, const wide_t *x, const wide_t *y,
-                  unsigned prec) {
+static int div_mc(wide_t *z, const wide_t *x, const wide_t *y, unsigned prec) {
   if (wzero(y))
     return MN_EDIVZERO;
   int64_t pref = x->scale - y->scale;
   if (wzero(x)) {
     memset(z, 0, sizeof *z);
-    z->scale = pref < INT32_MIN ? INT32_MIN : pref > INT32_MAX ? INT32_MAX
-                                                              : pref;
+    z->scale = pref < INT32_MIN   ? INT32_MIN
+               : pref > INT32_MAX ? INT32_MAX
+                                  : pref;
     return 0;
   }
   int64_t px = wdigits(x), py = wdigits(y);
@@ -965,7 +975,7 @@ int mn__num_pow(mn_num_t *r, const mn_num_t *a, int32_t n) {
     return finish(r, &acc); /* x^0 is 1, also for x = 0 */
   wide_t x;
   load(&x, a);
-  uint32_t m = n < 0 ? (uint32_t)-(int64_t)n : (uint32_t)n;
+  uint32_t m = n < 0 ? (uint32_t) - (int64_t)n : (uint32_t)n;
   if (wzero(&x)) {
     if (n < 0)
       return MN_EDIVZERO;
@@ -1114,8 +1124,7 @@ int mn__num_encode(const mn_num_t *a, uint8_t *out, size_t cap) {
   return (int)(2 + len);
 }
 
-int mn__num_decode(mn_num_t *out, const uint8_t *in, size_t len,
-                   size_t *used) {
+int mn__num_decode(mn_num_t *out, const uint8_t *in, size_t len, size_t *used) {
   if (len < 2)
     return MN_EFORMAT;
   int scale = (int8_t)in[0];
@@ -1176,4 +1185,6 @@ static const mn_num_api_t num_api = {
     .decode = mn__num_decode,
 };
 
-const mn_num_api_t *mn__num_api(void) { return &num_api; }
+const mn_num_api_t *mn__num_api(void) {
+  return &num_api;
+}

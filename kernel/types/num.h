@@ -55,8 +55,7 @@ int mn__num_abs(mn_num_t *r, const mn_num_t *a);
 int mn__num_neg(mn_num_t *r, const mn_num_t *a);
 int mn__num_sigdig(mn_num_t *r, const mn_num_t *a, int digits);
 int mn__num_encode(const mn_num_t *a, uint8_t *out, size_t cap);
-int mn__num_decode(mn_num_t *out, const uint8_t *in, size_t len,
-                   size_t *used);
+int mn__num_decode(mn_num_t *out, const uint8_t *in, size_t len, size_t *used);
 
 /* Kernel conveniences (not in the table). */
 

@@ -85,7 +85,7 @@ static inline const char *mn__string_get(mn_reader_t *r, size_t *n) {
   return (const char *)mn_reader_data(r, MN_MINIDATA_MAX, n);
 }
 
-/* -- MiniData text and integers --------------------------------------------- */
+/* -- MiniData text and integers ------------------------------------------ */
 
 /* The reference's to0xString: "0x" + upper-case hex, and "" (no prefix) for
  * empty data.  snprintf-like: writes at most cap-1 characters and a NUL,
@@ -98,15 +98,13 @@ int mn__data_from_hex(const char *text, size_t len, mn_buf_t *out);
 
 /* MiniData from an unsigned integer: minimal big-endian bytes, zero is one
  * 00 byte.  Returns the length written to out (at most 32 / 8). */
-static inline size_t mn__data_from_u256(const mn_u256_t *v,
-                                        uint8_t out[32]) {
+static inline size_t mn__data_from_u256(const mn_u256_t *v, uint8_t out[32]) {
   return mn__u256_to_be(v, out);
 }
 size_t mn__data_from_u64(uint64_t v, uint8_t out[8]);
 /* The unsigned big-endian value of MiniData bytes (leading zeros allowed,
  * empty is 0).  MN_EOVERFLOW when it is 2^256 or more. */
-static inline int mn__data_to_u256(const uint8_t *p, size_t n,
-                                   mn_u256_t *out) {
+static inline int mn__data_to_u256(const uint8_t *p, size_t n, mn_u256_t *out) {
   return mn__u256_from_be(out, p, n);
 }
 /* Orders MiniData as the reference's isLess/isMore do: as unsigned

@@ -13,8 +13,8 @@
 #include "test_support.h"
 #include "types/bigint.h"
 
-#define U256_MAX_DEC                                                         \
-  "1157920892373161954235709850086879078532699846656405640394575840079131" \
+#define U256_MAX_DEC                                                           \
+  "1157920892373161954235709850086879078532699846656405640394575840079131"     \
   "29639935"
 
 /* xorshift64*: deterministic operands. */

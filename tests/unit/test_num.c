@@ -177,8 +177,7 @@ static void check_decode(json_t *e) {
   mn_buf_free(&in);
 }
 
-static int arith(const char *op, mn_num_t *r, const mn_num_t *a,
-                 json_t *e) {
+static int arith(const char *op, mn_num_t *r, const mn_num_t *a, json_t *e) {
   int d;
   if (strcmp(op, "add") == 0)
     return mn__num_add(r, a, (mn_num_t[]){num(str(e, "b"))});
@@ -318,8 +317,7 @@ static const struct kiss_case {
     {"num_overflow_add", NULL, "+", "18446744073709551615", "1"},
     {"num_underflow_sub", NULL, "-", "-18446744073709551615", "1"},
     {"num_overflow_mul", NULL, "*", "4294967296", "4294967296"},
-    {"num_overflow_literal_parse", NULL, "parse", "18446744073709551616",
-     NULL},
+    {"num_overflow_literal_parse", NULL, "parse", "18446744073709551616", NULL},
     {"num_44_decimals_kept", "a", "parse",
      "0.00000000000000000000000000000000000000000001", NULL},
     {"num_45th_decimal_truncated", "a", "parse",
@@ -529,9 +527,8 @@ static void test_spec_examples(void **state) {
   }
   /* §3.2: 2/3*3, two operations. */
   mn_num_t t, r;
-  assert_int_equal(mn__num_div(&t, (mn_num_t[]){num("2")},
-                               (mn_num_t[]){num("3")}),
-                   0);
+  assert_int_equal(
+      mn__num_div(&t, (mn_num_t[]){num("2")}, (mn_num_t[]){num("3")}), 0);
   assert_int_equal(mn__num_mul(&r, &t, (mn_num_t[]){num("3")}), 0);
   assert_str(&r, "1.99999999999999999999999999999999999999999998");
   total++;

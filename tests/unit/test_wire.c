@@ -159,8 +159,7 @@ static void check_constant(json_t *e) {
 static void check_ministring(json_t *e) {
   const char *text = str(e, "text");
   mn_buf_t utf8 = mn_test_unhex(str(e, "utf8_hex"));
-  assert_bytes_equal((const uint8_t *)text, strlen(text), utf8.data,
-                     utf8.len);
+  assert_bytes_equal((const uint8_t *)text, strlen(text), utf8.data, utf8.len);
   mn_buf_t b = {0};
   mn__string_put(&b, text, strlen(text));
   assert_buf_hex(&b, str(e, "serialized_hex"));
@@ -299,13 +298,12 @@ static void test_minidata_malformed(void **state) {
 
 static void test_hex_text(void **state) {
   (void)state;
-  static const char *bad[] = {"0xg1", "12 34", "-1", "0x0x", "+12",
-                              "0x1.", "x12", "\xc3\xa9"};
+  static const char *bad[] = {"0xg1", "12 34", "-1",  "0x0x",
+                              "+12",  "0x1.",  "x12", "\xc3\xa9"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     mn_buf_t b = {0};
     mn_buf_put_u8(&b, 0x77);
-    assert_int_equal(mn__data_from_hex(bad[i], strlen(bad[i]), &b),
-                     MN_EFORMAT);
+    assert_int_equal(mn__data_from_hex(bad[i], strlen(bad[i]), &b), MN_EFORMAT);
     assert_int_equal(b.len, 1); /* unchanged */
     mn_buf_free(&b);
   }
@@ -362,21 +360,27 @@ static void test_mmr_entry_malformed(void **state) {
   assert_int_equal(read_mmr("00010000000001ff", &v), MN_EFORMAT); /* -1 */
   assert_int_equal(read_mmr("00010000000000", &v), MN_EFORMAT);   /* empty */
   assert_int_equal(read_mmr("0001010000000105", &v), MN_EFORMAT); /* s=1 */
-  assert_int_equal(read_mmr("000100000000090100000000000000" "00", &v),
-                   MN_EFORMAT); /* 2^64 */
+  assert_int_equal(read_mmr("000100000000090100000000000000"
+                            "00",
+                            &v),
+                   MN_EFORMAT);                             /* 2^64 */
   assert_int_equal(read_mmr("0001000000", &v), MN_EFORMAT); /* short */
-  assert_int_equal(read_mmr("0021", &v), MN_EFORMAT); /* bad scale */
+  assert_int_equal(read_mmr("0021", &v), MN_EFORMAT);       /* bad scale */
   /* Leading zero bytes and a scale of 0.0 read as the reference reads
    * them; the largest value fits. */
   assert_int_equal(read_mmr("0001000000000400000005", &v), 0);
   assert_int_equal(v, 5);
   assert_int_equal(read_mmr("010100000000010a", &v), 0);
   assert_int_equal(v, 10);
-  assert_int_equal(read_mmr("00010000000009" "00ffffffffffffffff", &v), 0);
+  assert_int_equal(read_mmr("00010000000009"
+                            "00ffffffffffffffff",
+                            &v),
+                   0);
   assert_int_equal(v, UINT64_MAX);
   mn_buf_t b = {0};
   mn__mmr_entry_put(&b, UINT64_MAX);
-  assert_buf_hex(&b, "00010000000009" "00ffffffffffffffff");
+  assert_buf_hex(&b, "00010000000009"
+                     "00ffffffffffffffff");
   mn_buf_free(&b);
 }
 
@@ -399,7 +403,10 @@ static void test_bool_and_counts(void **state) {
   mn__num_put_i64(&b, 3);
   mn__num_put_i64(&b, 300);
   mn__num_put_i64(&b, -1);
-  assert_buf_hex(&b, "0100" "000103" "0002012c" "0001ff");
+  assert_buf_hex(&b, "0100"
+                     "000103"
+                     "0002012c"
+                     "0001ff");
   mn_buf_free(&b);
 
   /* A number that cannot be written marks the buffer. */
