@@ -667,6 +667,8 @@ kval_t kiss_eval(kvm_t *vm, const kexpr_t *e) {
               v.p = g->value.data;
           } else
             v.p = g->value.data;
+          if (!v.p)
+            v.p = (const uint8_t *)"";
           if (n2 > KISS_MAX_DATA)
             kiss_fail(vm, MN_KISS_ESIZE, e->off, "global %s larger than 64 "
                       "KiB", g->name);

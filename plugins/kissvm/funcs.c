@@ -80,8 +80,9 @@ static kval_t mknum(kvm_t *vm, int64_t n) {
 }
 
 static kval_t mkbytes(int t, const uint8_t *p, size_t n) {
+  static const uint8_t none = 0;
   kval_t v = mk(t);
-  v.p = p;
+  v.p = p ? p : &none; /* callers may lend NULL for empty bytes */
   v.len = (uint32_t)n;
   return v;
 }
