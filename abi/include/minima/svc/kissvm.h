@@ -138,8 +138,10 @@ typedef struct mn_kiss_global {
 /* A state variable: its port (0..255) and its data text exactly as the
  * reference's StateVariable.toString() gives it (HEX as "0x" + upper-case
  * digits, NUMBER as printed, STRING with its brackets, "TRUE"/"FALSE").
- * The VM types the text when it is read (spec/kissvm.md §10.3).  Text
- * typed by a user is brought to this form by state_normalize(). */
+ * The VM types the text when it is read, as the reference does: "[..]"
+ * STRING, "0x.." HEX, "TRUE"/"FALSE" BOOLEAN, anything else a NUMBER
+ * (an unreadable text is a [conversion] error).  Text typed by a user is
+ * brought to this form by state_normalize() (spec/kissvm.md §10.3). */
 typedef struct mn_kiss_state {
   uint32_t port;
   const char *text;
