@@ -93,6 +93,8 @@ struct rpc_server {
   bool listener_open, sweep_open;
   int port;
   uint64_t last_accept_warn;
+  time_t date_time;
+  char date[40];
   rpc_stats_t st;
   char readbuf[64 * 1024];
 };
@@ -213,17 +215,17 @@ static const char *reason(int status) {
   }
 }
 
-static const char *http_date(void) {
-  static char buf[40];
-  static time_t last;
+/* The Date header, formatted once a second.  Kept per server: several
+ * nodes may share the process. */
+static const char *http_date(rpc_server_t *s) {
   time_t now = time(NULL);
-  if (now != last || !buf[0]) {
+  if (now != s->date_time || !s->date[0]) {
     struct tm tm;
     gmtime_r(&now, &tm);
-    strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    last = now;
+    strftime(s->date, sizeof s->date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    s->date_time = now;
   }
-  return buf;
+  return s->date;
 }
 
 static void after_reply(conn_t *c);
@@ -276,7 +278,7 @@ static void reply(conn_t *c, int status, const char *body, size_t blen,
   rpc_buf_t h = {0};
   bool ok = rpc_buf_printf(&h, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n",
                            status, reason(status), s->server_name,
-                           http_date());
+                           http_date(s));
   if (status == 204)
     ok = ok && rpc_buf_printf(
                    &h, "Access-Control-Allow-Origin: *\r\n"
