@@ -96,8 +96,11 @@ void mn__track_install_crash_report(void) {
 }
 
 static mn__node_t *node_of(mn_plugin_t *self) { return self->node; }
+/* The name for log lines. */
 static const char *name_of(mn_plugin_t *self) {
-  return self ? self->name : "kernel";
+  if (!self)
+    return "kernel";
+  return self->log_name ? self->log_name : self->name;
 }
 
 /* ---- logging -------------------------------------------------------------- */
@@ -121,7 +124,7 @@ static bool h_log_enabled(mn_plugin_t *self, mn_log_level_t level) {
 
 /* ---- the node -------------------------------------------------------------- */
 
-static const char *h_plugin_name(mn_plugin_t *self) { return name_of(self); }
+static const char *h_plugin_name(mn_plugin_t *self) { return self->name; }
 static const char *h_data_dir(mn_plugin_t *self) {
   return mn__config_data_dir(node_of(self)->cfg);
 }
@@ -131,9 +134,15 @@ static const char *h_profile(mn_plugin_t *self) {
 static int h_base_port(mn_plugin_t *self) {
   return mn__config_port(node_of(self)->cfg);
 }
-static void *h_uv_loop(mn_plugin_t *self) { return &node_of(self)->loop; }
+static void *h_uv_loop(mn_plugin_t *self) { return node_of(self)->loop; }
 
-static void on_quit_timer(uv_timer_t *t) { uv_stop(t->loop); }
+static void on_quit_timer(uv_timer_t *t) {
+  mn__node_t *n = t->data;
+  if (n->on_shutdown)
+    n->on_shutdown(n->on_shutdown_data, n->exit_code);
+  else
+    uv_stop(t->loop);
+}
 
 static void h_shutdown(mn_plugin_t *self, int code, const char *reason) {
   mn__node_t *n = node_of(self);
@@ -238,7 +247,7 @@ static mn_timer_t *h_timer_start(mn_plugin_t *self, uint64_t delay_ms,
   t->owner = self;
   t->cb = cb;
   t->data = data;
-  uv_timer_init(&n->loop, &t->h);
+  uv_timer_init(n->loop, &t->h);
   t->h.data = t;
   t->next = n->timers;
   if (n->timers)
@@ -306,7 +315,7 @@ static int h_work_submit(mn_plugin_t *self, mn_work_fn fn, mn_work_done_fn done,
     return MN_ENOMEM;
   *w = (work_t){.owner = self, .work = fn, .done = done, .data = data};
   w->req.data = w;
-  int rc = uv_queue_work(&n->loop, &w->req, work_run, work_after);
+  int rc = uv_queue_work(n->loop, &w->req, work_run, work_after);
   if (rc) {
     free(w);
     return MN_ENOMEM;

@@ -49,6 +49,8 @@ static int open_plugins(mn__node_t *n, char **why) {
       return err;
     p->node = n;
     p->index = i;
+    if (n->label)
+      p->log_name = mn__xasprintf("%s/%s", n->label, p->name);
     n->plugins[n->nplugins++] = p;
   }
   return 0;
@@ -469,11 +471,12 @@ static void on_signal(uv_signal_t *h, int sig) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
-  mn__log(NULL, MN_LOG_INFO, "%s received, stopping (send it again to exit "
-          "at once)", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  mn__log(n->kernel.name, MN_LOG_INFO,
+          "%s received, stopping (send it again to exit at once)",
+          sig == SIGINT ? "SIGINT" : "SIGTERM");
   n->stopping = true;
   n->exit_code = MN_EXIT_OK;
-  uv_stop(&n->loop);
+  uv_stop(n->loop);
 }
 
 static void close_walk(uv_handle_t *h, void *arg) {
@@ -485,7 +488,7 @@ static void close_walk(uv_handle_t *h, void *arg) {
 }
 
 static void teardown(mn__node_t *n) {
-  if (n->loop_ready) {
+  if (n->loop) {
     n->stopping = true;
     /* Answer callers whose commands are still waiting, while everyone is
      * alive to hear it. */
@@ -495,20 +498,25 @@ static void teardown(mn__node_t *n) {
     /* Let queued and running work finish (plugins check their own stop
      * flags), then release each plugin in reverse order. */
     while (n->work_pending > 0)
-      uv_run(&n->loop, UV_RUN_ONCE);
+      uv_run(n->loop, UV_RUN_ONCE);
     mn__bus_flush(n->bus);
     for (size_t i = n->norder; i-- > 0;)
       fini_one(n, n->order[i]);
     withdraw(n, &n->kernel);
     mn__bus_close(n->bus);
-    uv_close((uv_handle_t *)&n->sig_int, NULL);
-    uv_close((uv_handle_t *)&n->sig_term, NULL);
     uv_close((uv_handle_t *)&n->quit_timer, NULL);
-    uv_run(&n->loop, UV_RUN_DEFAULT);
-    uv_walk(&n->loop, close_walk, NULL);
-    uv_run(&n->loop, UV_RUN_DEFAULT);
-    if (uv_loop_close(&n->loop) != 0)
-      mn__log(NULL, MN_LOG_WARN, "the loop still had handles at exit");
+    if (n->own_loop) {
+      uv_close((uv_handle_t *)&n->sig_int, NULL);
+      uv_close((uv_handle_t *)&n->sig_term, NULL);
+      uv_run(n->loop, UV_RUN_DEFAULT);
+      uv_walk(n->loop, close_walk, NULL);
+      uv_run(n->loop, UV_RUN_DEFAULT);
+      if (uv_loop_close(n->loop) != 0)
+        mn__log(NULL, MN_LOG_WARN, "the loop still had handles at exit");
+    } else {
+      /* A shared loop: one pass runs the close callbacks started above. */
+      uv_run(n->loop, UV_RUN_NOWAIT);
+    }
     mn__cmds_free(n->cmds);
     mn__bus_free(n->bus);
   }
@@ -527,118 +535,96 @@ static void teardown(mn__node_t *n) {
     free(n->services[i].name);
   free(n->services);
   mn__config_free(n->cfg);
+  free(n->label);
+  free(n->kernel_name);
 }
 
-int mn__node_main(const mn__node_opts_t *o) {
-  mn__node_t node;
-  mn__node_t *n = &node;
-  memset(n, 0, sizeof *n);
-  n->lock_fd = -1;
-  n->start_ns = mn__mono_ns();
-  n->kernel.name = "kernel";
-  n->kernel.node = n;
-  n->kernel.required = true;
-  char *why = NULL;
-  int code = MN_EXIT_USAGE;
-
-  if (mn__config_load(&o->config, &n->cfg, &why) != 0)
-    goto fail;
-  mn__log_set_level(mn__config_log_level(n->cfg));
-  if (open_plugins(n, &why) != 0 || bind_configs(n, &why) != 0 ||
+/* Configuration and plugin checks: everything that needs no data
+ * directory.  Failures are usage/configuration errors. */
+static int prepare(mn__node_t *n, const mn__config_opts_t *co, char **why) {
+  if (mn__config_load(co, &n->cfg, why) != 0)
+    return MN_ECONFIG;
+  if (open_plugins(n, why) != 0 || bind_configs(n, why) != 0 ||
       mn__plugins_order(n->plugins, n->nplugins, &n->order, &n->norder,
-                        &why) != 0)
-    goto fail;
-  switch (o->action) {
-  case MN__CHECK_CONFIG:
-    print_order(n);
-    teardown(n);
-    return MN_EXIT_OK;
-  case MN__PRINT_CONFIG:
-    mn__config_print(n->cfg, stdout);
-    teardown(n);
-    return MN_EXIT_OK;
-  case MN__LIST_PLUGINS:
-    print_plugins(n);
-    teardown(n);
-    return MN_EXIT_OK;
-  case MN__RUN:
-  case MN__LIST_COMMANDS:
-    break;
-  }
+                        why) != 0)
+    return MN_ECONFIG;
+  return 0;
+}
 
-  if (lock_data_dir(n, &why) != 0)
-    goto fail;
+/* Data directory, store, bus and command registry. */
+static int open_runtime(mn__node_t *n, uv_loop_t *loop, char **why) {
+  if (lock_data_dir(n, why) != 0)
+    return MN_EBUSY;
   char *store_dir = mn__xasprintf("%s/store", mn__config_data_dir(n->cfg));
   mkdirs(store_dir);
   mn__store_opts_t so = {.map_size = mn__config_map_size(n->cfg),
                          .map_max = mn__config_map_max(n->cfg)};
-  int err = mn__store_open(store_dir, &so, &n->store, &why);
+  int err = mn__store_open(store_dir, &so, &n->store, why);
   free(store_dir);
   if (err)
-    goto fail;
+    return err;
   mn__store_owners(n->store, note_foreign_data, n);
-
-  /* The pool size must be set before libuv creates its threads. */
-  char threads[16];
-  snprintf(threads, sizeof threads, "%d", mn__config_threads(n->cfg));
-  setenv("UV_THREADPOOL_SIZE", threads, 1);
-  uv_loop_init(&n->loop);
-  n->loop_ready = true;
-  n->bus = mn__bus_new(&n->loop);
+  if (loop) {
+    n->loop = loop;
+  } else {
+    /* The pool size must be set before libuv creates its threads. */
+    char threads[16];
+    snprintf(threads, sizeof threads, "%d", mn__config_threads(n->cfg));
+    setenv("UV_THREADPOOL_SIZE", threads, 1);
+    uv_loop_init(&n->own_loop_storage);
+    n->loop = &n->own_loop_storage;
+    n->own_loop = true;
+  }
+  n->bus = mn__bus_new(n->loop);
   mn__bus_set_tracker(n->bus, mn__track_enter, mn__track_leave);
   n->cmds = mn__cmds_new(mn__num_api(), mn__crypto_api());
   mn__cmds_set_tracker(n->cmds, mn__track_enter, mn__track_leave);
-  uv_signal_init(&n->loop, &n->sig_int);
-  uv_signal_init(&n->loop, &n->sig_term);
-  n->sig_int.data = n->sig_term.data = n;
-  uv_signal_start(&n->sig_int, on_signal, SIGINT);
-  uv_signal_start(&n->sig_term, on_signal, SIGTERM);
-  uv_timer_init(&n->loop, &n->quit_timer);
-  signal(SIGPIPE, SIG_IGN);
-  mn__track_install_crash_report();
+  uv_timer_init(n->loop, &n->quit_timer);
+  n->quit_timer.data = n;
   for (size_t i = 0; i < sizeof kernel_cmds / sizeof *kernel_cmds; i++)
     mn__cmds_register(n->cmds, &n->kernel, "kernel", &kernel_cmds[i], n, NULL);
+  return 0;
+}
 
-  code = MN_EXIT_RUNTIME;
+static int init_all(mn__node_t *n, char **why) {
   for (size_t i = 0; i < n->norder; i++) {
     mn_plugin_t *p = n->order[i];
-    if (init_one(n, p, &why) == 0)
+    if (init_one(n, p, why) == 0)
       continue;
     if (p->required)
-      goto fail;
-    mn__log(NULL, MN_LOG_WARN, "%s; it is optional, continuing without it",
-            why);
-    free(why);
-    why = NULL;
+      return MN_EDEPEND;
+    mn__log(n->kernel.name, MN_LOG_WARN,
+            "%s; it is optional, continuing without it", *why);
+    free(*why);
+    *why = NULL;
     p->phase = MN__PHASE_FAILED;
   }
-  if (o->action == MN__LIST_COMMANDS) {
-    print_commands(n, o->commands_format);
-    teardown(n);
-    return MN_EXIT_OK;
-  }
+  return 0;
+}
+
+static int start_all(mn__node_t *n, char **why) {
   for (size_t i = 0; i < n->norder; i++) {
     mn_plugin_t *p = n->order[i];
     if (p->phase != MN__PHASE_INITED)
       continue;
-    if (!requirements_met(n, p, &why)) {
+    if (!requirements_met(n, p, why)) {
       if (p->required)
-        goto fail;
-      mn__log(NULL, MN_LOG_WARN, "%s; not starting it", why);
-      free(why);
-      why = NULL;
+        return MN_EDEPEND;
+      mn__log(n->kernel.name, MN_LOG_WARN, "%s; not starting it", *why);
+      free(*why);
+      *why = NULL;
       fini_one(n, p);
       p->phase = MN__PHASE_FAILED;
       continue;
     }
-    if (start_one(n, p, &why) == 0)
+    if (start_one(n, p, why) == 0)
       continue;
     if (p->required)
-      goto fail;
-    mn__log(NULL, MN_LOG_WARN, "%s; it is optional, continuing without it",
-            why);
-    free(why);
-    why = NULL;
+      return MN_EDEPEND;
+    mn__log(n->kernel.name, MN_LOG_WARN,
+            "%s; it is optional, continuing without it", *why);
+    free(*why);
+    *why = NULL;
     stop_one(n, p);
     p->phase = MN__PHASE_STOPPED;
     fini_one(n, p);
@@ -647,21 +633,129 @@ int mn__node_main(const mn__node_opts_t *o) {
   size_t running = 0;
   for (size_t i = 0; i < n->norder; i++)
     running += n->order[i]->phase == MN__PHASE_STARTED;
-  mn__log(NULL, MN_LOG_INFO,
+  mn__log(n->kernel.name, MN_LOG_INFO,
           "node ready: profile %s, %zu plugins, data %s, p2p port %d, rpc "
           "port %d, started in %llu ms",
           mn__config_profile(n->cfg), running, mn__config_data_dir(n->cfg),
           mn__config_port(n->cfg), mn__config_port(n->cfg) + 4,
           (unsigned long long)((mn__mono_ns() - n->start_ns) / 1000000u));
-  uv_run(&n->loop, UV_RUN_DEFAULT);
+  return 0;
+}
+
+static mn__node_t *node_alloc(const char *label) {
+  mn__node_t *n = mn__xcalloc(1, sizeof *n);
+  n->lock_fd = -1;
+  n->start_ns = mn__mono_ns();
+  n->label = label ? mn__xstrdup(label) : NULL;
+  n->kernel_name = label ? mn__xasprintf("%s/kernel", label)
+                         : mn__xstrdup("kernel");
+  n->kernel.name = n->kernel_name;
+  n->kernel.node = n;
+  n->kernel.required = true;
+  return n;
+}
+
+/* ---- embedding ---------------------------------------------------------------------- */
+
+int mn__node_create(const mn__config_opts_t *co, uv_loop_t *loop,
+                    const char *label, mn__node_t **out, char **why) {
+  mn__node_t *n = node_alloc(label);
+  int err = prepare(n, co, why);
+  if (!err)
+    err = open_runtime(n, loop, why);
+  if (!err)
+    err = init_all(n, why);
+  if (err) {
+    teardown(n);
+    free(n);
+    return err;
+  }
+  *out = n;
+  return 0;
+}
+
+int mn__node_start(mn__node_t *n, char **why) { return start_all(n, why); }
+
+void mn__node_on_shutdown(mn__node_t *n, void (*fn)(void *data, int code),
+                          void *data) {
+  n->on_shutdown = fn;
+  n->on_shutdown_data = data;
+}
+
+int mn__node_exec(mn__node_t *n, const char *line, mn_exec_done_fn done,
+                  void *data) {
+  return mn__cmds_exec(n->cmds, line, MN_EXEC_WRITE, done, data);
+}
+
+const mn_host_t *mn__node_host(mn__node_t *n, mn_plugin_t **kernel) {
+  if (kernel)
+    *kernel = &n->kernel;
+  return mn__host_table();
+}
+
+void mn__node_destroy(mn__node_t *n) {
+  if (!n)
+    return;
+  teardown(n);
+  free(n);
+}
+
+/* ---- minimad -------------------------------------------------------------------------- */
+
+int mn__node_main(const mn__node_opts_t *o) {
+  mn__node_t *n = node_alloc(NULL);
+  char *why = NULL;
+  int code = MN_EXIT_USAGE;
+  if (prepare(n, &o->config, &why) != 0)
+    goto fail;
+  mn__log_set_level(mn__config_log_level(n->cfg));
+  switch (o->action) {
+  case MN__CHECK_CONFIG:
+    print_order(n);
+    goto done;
+  case MN__PRINT_CONFIG:
+    mn__config_print(n->cfg, stdout);
+    goto done;
+  case MN__LIST_PLUGINS:
+    print_plugins(n);
+    goto done;
+  case MN__RUN:
+  case MN__LIST_COMMANDS:
+    break;
+  }
+  if (open_runtime(n, NULL, &why) != 0)
+    goto fail;
+  uv_signal_init(n->loop, &n->sig_int);
+  uv_signal_init(n->loop, &n->sig_term);
+  n->sig_int.data = n->sig_term.data = n;
+  uv_signal_start(&n->sig_int, on_signal, SIGINT);
+  uv_signal_start(&n->sig_term, on_signal, SIGTERM);
+  signal(SIGPIPE, SIG_IGN);
+  mn__track_install_crash_report();
+  code = MN_EXIT_RUNTIME;
+  if (init_all(n, &why) != 0)
+    goto fail;
+  if (o->action == MN__LIST_COMMANDS) {
+    print_commands(n, o->commands_format);
+    goto done;
+  }
+  if (start_all(n, &why) != 0)
+    goto fail;
+  uv_run(n->loop, UV_RUN_DEFAULT);
   code = n->exit_code;
   mn__log(NULL, MN_LOG_INFO, "stopping");
   teardown(n);
+  free(n);
   mn__log(NULL, MN_LOG_INFO, "stopped");
   return code;
+done:
+  teardown(n);
+  free(n);
+  return MN_EXIT_OK;
 fail:
   node_err("%s", why ? why : "failed");
   free(why);
   teardown(n);
+  free(n);
   return code;
 }

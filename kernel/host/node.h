@@ -54,8 +54,13 @@ typedef struct mn__timer_list {
 } mn__timer_list_t;
 
 typedef struct mn__node {
-  uv_loop_t loop;
-  bool loop_ready;
+  uv_loop_t *loop;          /* own_loop_storage, or a loop shared with others */
+  uv_loop_t own_loop_storage;
+  bool own_loop;
+  char *label;              /* log prefix of an embedded node, or NULL */
+  char *kernel_name;        /* "kernel" or "<label>/kernel" */
+  void (*on_shutdown)(void *data, int code); /* embedded: instead of uv_stop */
+  void *on_shutdown_data;
   mn__config_t *cfg;
   mn__store_t *store;
   mn__bus_t *bus;
@@ -78,6 +83,28 @@ typedef struct mn__node {
 } mn__node_t;
 
 int mn__node_main(const mn__node_opts_t *opts);
+
+/* Embedding: several nodes in one process, on one loop (simulations and
+ * tests).  mn__node_create() loads the configuration and plugins, locks
+ * the data directory, opens the store and runs every plugin's init;
+ * mn__node_start() starts them; the caller runs the loop; the quit command
+ * (host->shutdown) calls the on_shutdown callback instead of stopping the
+ * loop; mn__node_destroy() stops, finalises and frees.  label prefixes the
+ * node's log lines ("n3/p2p").  Plugins must keep their state in the state
+ * pointer init returns (no globals), since each node loads the same .so
+ * files.  Errors are sentences in *why (malloc()ed). */
+int mn__node_create(const mn__config_opts_t *co, uv_loop_t *loop,
+                    const char *label, mn__node_t **out, char **why);
+int mn__node_start(mn__node_t *n, char **why);
+void mn__node_on_shutdown(mn__node_t *n, void (*fn)(void *data, int code),
+                          void *data);
+/* Runs a command line with write access, as RPC would. */
+int mn__node_exec(mn__node_t *n, const char *line, mn_exec_done_fn done,
+                  void *data);
+/* The host table and the node's kernel pseudo-plugin, for harnesses that
+ * call host functions themselves (service lookups in tests). */
+const mn_host_t *mn__node_host(mn__node_t *n, mn_plugin_t **kernel);
+void mn__node_destroy(mn__node_t *n);
 
 /* The host table handed to every plugin. */
 const mn_host_t *mn__host_table(void);

@@ -167,6 +167,7 @@ void mn__plugin_close(mn_plugin_t *p) {
   for (size_t i = 0; i < p->nuses; i++)
     free(p->uses[i]);
   free(p->uses);
+  free(p->log_name);
   free(p->name);
   free(p->path);
   free(p);

@@ -37,6 +37,7 @@ typedef enum mn__phase {
 struct mn_plugin {
   struct mn__node *node;
   char *name;
+  char *log_name; /* name in log lines ("n3/p2p" in a simulation), or NULL */
   char *path;
   void *dl; /* NULL for the kernel's own pseudo-plugin */
   const mn_plugin_desc_t *desc;

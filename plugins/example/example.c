@@ -13,13 +13,17 @@
 
 #define EXAMPLE_SERVICE_VERSION 1
 
-/* The service other plugins can look up as "example". */
-typedef struct example_service {
+/* The service other plugins can look up as "example".  Like every stateful
+ * service, its functions take the interface pointer, so one process can
+ * hold several instances (simulations run many nodes in one process). */
+typedef struct example_service example_service_t;
+struct example_service {
   uint32_t size;
-  uint64_t (*ticks)(void);
-} example_service_t;
+  uint64_t (*ticks)(const example_service_t *svc);
+};
 
 typedef struct example {
+  example_service_t svc; /* first: the service pointer is the state */
   mn_plugin_t *self;
   const mn_host_t *host;
   mn_timer_t *timer;
@@ -29,13 +33,9 @@ typedef struct example {
   uint32_t starts;
 } example_t;
 
-/* The service has no per-call context, so it reads the one instance. */
-static example_t *g_example;
-
-static uint64_t svc_ticks(void) { return g_example ? g_example->ticks : 0; }
-
-static const example_service_t service = {sizeof(example_service_t),
-                                          svc_ticks};
+static uint64_t svc_ticks(const example_service_t *svc) {
+  return ((const example_t *)svc)->ticks;
+}
 
 static void on_tick(mn_timer_t *t, void *data) {
   example_t *ex = data;
@@ -95,6 +95,7 @@ static int example_init(mn_plugin_t *self, const mn_host_t *host,
   example_t *ex = calloc(1, sizeof *ex);
   if (!ex)
     return MN_ENOMEM;
+  ex->svc = (example_service_t){sizeof(example_service_t), svc_ticks};
   ex->self = self;
   ex->host = host;
   int err = host->db_open(self, "counters", 0, &ex->db);
@@ -104,7 +105,7 @@ static int example_init(mn_plugin_t *self, const mn_host_t *host,
     err = host->topic_declare(self, "example.tick", 1);
   if (!err)
     err = host->service_register(self, "example", EXAMPLE_SERVICE_VERSION,
-                                 &service);
+                                 &ex->svc);
   if (!err)
     err = host->command_register(self, &example_cmd, ex);
   if (err) {
@@ -112,7 +113,6 @@ static int example_init(mn_plugin_t *self, const mn_host_t *host,
     return err;
   }
   ex->tick_topic = host->topic(self, "example.tick");
-  g_example = ex;
   *state = ex;
   return 0;
 }
@@ -135,10 +135,7 @@ static void example_stop(void *state) {
   ex->timer = NULL;
 }
 
-static void example_fini(void *state) {
-  g_example = NULL;
-  free(state);
-}
+static void example_fini(void *state) { free(state); }
 
 static const mn_cfg_key_t example_config[] = {
     {"greeting", MN_CFG_STRING, "Hello", 0, 0, "how the example command "

@@ -289,8 +289,11 @@ struct mn_host {
 
   /* -- 1.0: services ------------------------------------------------------- */
   /* iface is a struct of function pointers (minima/svc/...) whose first
-   * field is its size; it must outlive the plugin.  MN_EEXIST if the name
-   * is taken. */
+   * field is its size; it must outlive the plugin.  A stateful service's
+   * functions take the interface pointer as their first argument, and the
+   * plugin keeps the interface inside its state (no globals): one process
+   * may hold several nodes, each loading the same .so.  MN_EEXIST if the
+   * name is taken. */
   int (*service_register)(mn_plugin_t *self, const char *name,
                           uint32_t version, const void *iface);
   /* The provider's iface if registered with version >= min_version, else
