@@ -127,12 +127,21 @@ char *itest_node_log(const itest_node_t *n) {
 }
 
 void itest_node_free(itest_node_t *n) {
-  if (n->pid)
-    itest_node_stop(n);
+  /* A node stopped here must stop cleanly: a crash or, in the sanitizer
+   * build, a leak report fails the test. */
+  int code = n->pid ? itest_node_stop(n) : 0;
+  char *log = code != 0 && n->log ? itest_node_log(n) : NULL;
   mn_test_rmtree(n->dir);
   free(n->dir);
   free(n->log);
   n->dir = n->log = NULL;
+  if (log) {
+    char msg[8192];
+    snprintf(msg, sizeof msg, "%s", log);
+    free(log);
+    fail_msg("minimad exited with status %d when stopped; its log:\n%s",
+             code, msg);
+  }
 }
 
 /* Drains two pipes at once (so neither can fill and block the child). */

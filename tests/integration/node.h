@@ -34,7 +34,8 @@ int itest_node_stop(itest_node_t *n);
 int itest_node_wait(itest_node_t *n, int wait_ms);
 /* What minimad wrote to stderr so far (malloc()ed). */
 char *itest_node_log(const itest_node_t *n);
-/* Stops the node if running and removes the scratch folder. */
+/* Stops the node if running and removes the scratch folder; fails the
+ * test when that stop did not end with status 0. */
 void itest_node_free(itest_node_t *n);
 
 /* Runs argv[0] (a path) with argv, extra environment entries ("K=V",
