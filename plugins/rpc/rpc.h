@@ -100,6 +100,9 @@ typedef struct rpc_limits {
   size_t max_request_bytes; /* target + headers + body; more get 413 */
   size_t max_headers;       /* header lines; more get 431 */
   uint64_t idle_ms;         /* to send a whole request, or to read a reply */
+  /* Unfinished request bytes all connections may hold together; more get
+   * 503.  0: the larger of 64 MiB and 4 * max_request_bytes. */
+  size_t max_buffered;
 } rpc_limits_t;
 
 /* One request, valid from the callback until rpc_respond(). */
@@ -132,6 +135,7 @@ typedef struct rpc_server_opts {
 
 typedef struct rpc_stats {
   size_t connections; /* open and served now */
+  size_t buffered;    /* bytes of unfinished requests held now */
   uint64_t accepted, requests, rejected, timeouts, bad_requests;
 } rpc_stats_t;
 

@@ -43,6 +43,10 @@
 /* Longest wait for a client to close after our final reply. */
 #define LINGER_MS 2000
 #define LISTEN_BACKLOG 1024
+/* All connections together hold at most this much of unfinished requests
+ * (or four times max_request_bytes, if more) unless told otherwise, so
+ * many large requests at once cannot exhaust memory. */
+#define MIN_BUFFERED (64u << 20)
 
 typedef enum conn_state { C_READ, C_BUSY, C_WRITE, C_LINGER } conn_state_t;
 
@@ -89,6 +93,7 @@ struct rpc_server {
   http_parser_settings settings;
   conn_t *conns;
   size_t nconns, nrejecting;
+  size_t buffered; /* request bytes held by all connections */
   unsigned refs;
   bool listener_open, sweep_open;
   int port;
@@ -127,6 +132,7 @@ static void srv_unref(rpc_server_t *s) {
 /* ---- connection lifetime ---------------------------------------------------- */
 
 static void clear_request(conn_t *c) {
+  c->srv->buffered -= c->req_bytes;
   free(c->req.authorization);
   free(c->req.host);
   free(c->req.origin);
@@ -374,12 +380,18 @@ static int fail(conn_t *c, int status, const char *fmt, ...) {
 }
 
 static int count(conn_t *c, size_t n) {
-  c->req_bytes += n;
-  if (c->req_bytes > c->srv->lim.max_request_bytes)
+  rpc_server_t *s = c->srv;
+  if (c->req_bytes + n > s->lim.max_request_bytes)
     return fail(c, 413,
                 "the request is larger than this server accepts (%zu bytes, "
                 "[rpc] max_request_bytes)",
-                c->srv->lim.max_request_bytes);
+                s->lim.max_request_bytes);
+  if (s->buffered + n > s->lim.max_buffered)
+    return fail(c, 503,
+                "the server holds too many large requests at once; try "
+                "again later");
+  c->req_bytes += n;
+  s->buffered += n;
   return 0;
 }
 
@@ -758,6 +770,10 @@ int rpc_server_start(uv_loop_t *loop, const rpc_server_opts_t *o,
     s->lim.max_connections = 1;
   if (s->lim.idle_ms == 0)
     s->lim.idle_ms = 1;
+  if (s->lim.max_buffered == 0)
+    s->lim.max_buffered = s->lim.max_request_bytes > MIN_BUFFERED / 4
+                              ? 4 * s->lim.max_request_bytes
+                              : MIN_BUFFERED;
   s->on_request = o->on_request;
   s->log = o->log;
   s->data = o->data;
@@ -829,6 +845,7 @@ int rpc_server_port(const rpc_server_t *s) { return s->port; }
 void rpc_server_stats(const rpc_server_t *s, rpc_stats_t *out) {
   *out = s->st;
   out->connections = s->nconns;
+  out->buffered = s->buffered;
 }
 
 void rpc_respond(rpc_request_t *req, int status, const char *body, size_t len,

@@ -78,12 +78,12 @@ static void on_request(rpc_request_t *req, void *data) {
     char body[256];
     int n = snprintf(body, sizeof body,
                      "held=%d connections=%zu requests=%llu rejected=%llu "
-                     "timeouts=%llu bad=%llu",
+                     "timeouts=%llu bad=%llu buffered=%zu",
                      f->held != NULL, st.connections,
                      (unsigned long long)st.requests,
                      (unsigned long long)st.rejected,
                      (unsigned long long)st.timeouts,
-                     (unsigned long long)st.bad_requests);
+                     (unsigned long long)st.bad_requests, st.buffered);
     rpc_respond(req, 200, body, (size_t)n, NULL);
     return;
   }
@@ -110,6 +110,8 @@ static void *loop_main(void *arg) {
   return NULL;
 }
 
+static size_t g_max_buffered; /* for the next start_server */
+
 static int start_server(void **state, size_t max_conns, size_t max_bytes,
                         size_t max_headers, uint64_t idle_ms) {
   fx_t *f = calloc(1, sizeof *f);
@@ -121,7 +123,7 @@ static int start_server(void **state, size_t max_conns, size_t max_bytes,
   rpc_server_opts_t o = {
       .bind = "127.0.0.1",
       .port = 0,
-      .limits = {max_conns, max_bytes, max_headers, idle_ms},
+      .limits = {max_conns, max_bytes, max_headers, idle_ms, g_max_buffered},
       .server_name = "test",
       .on_request = on_request,
       .data = f,
@@ -152,6 +154,12 @@ static int setup_big(void **state) {
 }
 static int setup_hundred(void **state) {
   return start_server(state, 100, 4096, 16, 60000);
+}
+static int setup_small_buffer(void **state) {
+  g_max_buffered = 6000;
+  int rc = start_server(state, 64, 4096, 16, 60000);
+  g_max_buffered = 0;
+  return rc;
 }
 
 static int teardown(void **state) {
@@ -487,6 +495,55 @@ static void test_connection_limit(void **state) {
     tc_close(&c[i]);
 }
 
+/* The bytes of unfinished requests the server holds. */
+static size_t buffered(fx_t *f) {
+  char *s = stats(f);
+  const char *b = strstr(s, "buffered=");
+  assert_non_null(b);
+  size_t n = strtoul(b + 9, NULL, 10);
+  free(s);
+  return n;
+}
+
+static void test_buffer_limit(void **state) {
+  fx_t *f = *state;
+  /* One unfinished request holds about 3,000 of the 6,000 bytes all may
+   * hold together. */
+  static const char head[] = "POST / HTTP/1.1\r\nContent-Length: 3500\r\n\r\n";
+  const size_t total = sizeof head - 1 + 3500;
+  char part[3600];
+  memset(part, 'a', sizeof part);
+  memcpy(part, head, sizeof head - 1);
+  tc_conn_t a, b;
+  assert_true(tc_open(&a, f->port));
+  assert_true(tc_send(&a, part, 3000));
+  for (int tries = 0; buffered(f) < 2900; tries++) {
+    assert_true(tries < TC_WAIT_MS);
+    usleep(1000);
+  }
+  /* A second one that would pass the total is refused. */
+  assert_true(tc_open(&b, f->port));
+  assert_true(tc_send(&b, part, 3100));
+  tc_resp_t r;
+  assert_int_equal(tc_read(&b, &r, false, TC_WAIT_MS), TC_OK);
+  assert_int_equal(r.status, 503);
+  assert_non_null(strstr(r.body, "too many large requests"));
+  tc_resp_free(&r);
+  tc_close(&b);
+  /* The first still completes, and gives its share back. */
+  assert_true(tc_send(&a, part + 3000, total - 3000));
+  expect_reply(&a, 200, NULL);
+  tc_close(&a);
+  for (int tries = 0; buffered(f) > 100; tries++) {
+    assert_true(tries < TC_WAIT_MS);
+    usleep(1000);
+  }
+  assert_true(tc_open(&b, f->port));
+  assert_true(tc_send(&b, part, total));
+  expect_reply(&b, 200, NULL);
+  tc_close(&b);
+}
+
 static void raise_nofile(rlim_t want) {
   struct rlimit rl;
   assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
@@ -629,6 +686,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_thousand_connections, setup_big,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_thousand_over_limit, setup_hundred,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_buffer_limit, setup_small_buffer,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_client_leaves_while_busy, setup,
                                       teardown),
