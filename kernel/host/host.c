@@ -16,6 +16,7 @@
 #include "crypto/crypto.h"
 #include "host/node.h"
 #include "types/num.h"
+#include "types/objects.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -485,6 +486,7 @@ const mn_host_t *mn__host_table(void) {
       .version = MN_VERSION_STRING,
       .num = mn__num_api(),
       .crypto = mn__crypto_api(),
+      .obj = mn__obj_api(),
       .log = h_log,
       .vlog = h_vlog,
       .log_enabled = h_log_enabled,

@@ -4,8 +4,8 @@
  * init() receives a `const mn_host_t *`.  It is the plugin's only door into
  * the kernel: logging, configuration, the libuv loop, timers, the work
  * queue, the event bus and hooks, the service and command registries, the
- * LMDB store, and pointers to the number and crypto libraries.  The table
- * lives as long as the process.
+ * LMDB store, and pointers to the number, crypto and chain-object
+ * libraries.  The table lives as long as the process.
  *
  * Versioning: `size` is the first field and the table only grows within an
  * ABI major; each group says the minor that added it.  A plugin built for
@@ -40,6 +40,7 @@
 
 #include "crypto.h"
 #include "errors.h"
+#include "objects.h"
 #include "plugin.h"
 #include "types.h"
 
@@ -195,6 +196,7 @@ struct mn_host {
   /* -- 1.0: libraries [any thread] ---------------------------------------- */
   const mn_num_api_t *num;
   const mn_crypto_api_t *crypto;
+  const mn_obj_api_t *obj; /* chain objects (minima/objects.h) */
 
   /* -- 1.0: logging [any thread] ------------------------------------------ */
   /* printf-style; the kernel prefixes time, level and plugin name. */

@@ -7,6 +7,7 @@
 #include "crypto.h"
 #include "errors.h"
 #include "host.h"
+#include "objects.h"
 #include "plugin.h"
 #include "stream.h"
 #include "types.h"
