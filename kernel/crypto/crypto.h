@@ -10,7 +10,6 @@
  *   keccak_bmi.c, keccak_avx2.c, keccak_avx512.c the same for other ISAs
  *   sha3_many.c     many messages / hash chains on the SIMD kernels
  *   wots.c          Winternitz one-time signatures (w = 8)
- *   mmrsum.c        the MiniNumber sums inside MMR proofs
  *   treekey.c       tree keys: nodes, signing, Signature parsing, verify
  *   mx.c            base 32 and Mx address text
  *   ossl.c          SHA-256, CSPRNG, PBKDF2, AES, AEAD, X25519, RSA
@@ -100,25 +99,6 @@ bool mn__wots_verify(const uint8_t pk[32], const void *msg, size_t len,
  * 0 or MN_ENOMEM. */
 int mn__wots_recover(const uint8_t *const *sigs, const uint8_t (*digests)[32],
                      size_t n, uint8_t (*pk)[32]);
-
-/* --------------------------------------------------------------------------
- * MMR sums (objects.md section 7).  A proof chunk's value is an arbitrary
- * MiniNumber on the wire; the parent's value is the MiniNumber sum, whose
- * encoding enters the parent hash.  These functions reproduce the
- * reference's BigDecimal semantics for exactly that use, without the
- * general MiniNumber module.
- * ------------------------------------------------------------------------ */
-
-/* Reads a MiniNumber as the reference does (64-digit rounding, no limit
- * check).  MN_EFORMAT on a length outside 1..32 or short input. */
-int mn__mmrsum_read(mn_reader_t *r, mn_num_t *out);
-/* The reference's getAsInt(): the integer part's low 32 bits. */
-int32_t mn__mmrsum_int32(const mn_num_t *v);
-/* r = a + b as MiniNumber.add: a is a limit-checked number (scale 0..44),
- * b anything read.  MN_EOVERFLOW when the reference would throw. */
-int mn__mmrsum_add(mn_num_t *r, const mn_num_t *a, const mn_num_t *b);
-/* Wire form of a number with scale 0..44; returns its length (3..34). */
-size_t mn__mmrsum_encode(const mn_num_t *v, uint8_t out[MN_NUM_MAX_ENCODED]);
 
 /* --------------------------------------------------------------------------
  * Tree keys (spec/crypto.md section 3)

@@ -13,7 +13,7 @@
  * before use, nothing is allocated per item, and the wire rules follow the
  * reference reader (counts are MiniNumbers read with getAsInt(), hashes
  * are MiniData of at most 64 bytes, chunk values are any MiniNumber and
- * are summed as the reference sums them, see mmrsum.c).
+ * are summed with MiniNumber arithmetic, as the reference sums them).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +21,8 @@
 #include <minima/stream.h>
 
 #include "crypto/crypto.h"
+#include "types/num.h"
+#include "types/wire.h"
 
 #define TK_MAX_K 256
 #define TK_MAX_ROWS 9    /* an MMR of 256 leaves has rows 0..8 */
@@ -417,10 +419,10 @@ typedef struct sp_view {
  * read as zero items. */
 static int read_count(mn_reader_t *r, uint32_t *n) {
   mn_num_t v;
-  int rc = mn__mmrsum_read(r, &v);
+  int rc = mn__num_get(r, &v);
   if (rc)
     return rc;
-  int32_t i = mn__mmrsum_int32(&v);
+  int32_t i = mn__num_to_i32_wrap(&v);
   *n = i < 0 ? 0 : (uint32_t)i;
   return 0;
 }
@@ -438,7 +440,7 @@ static int sig_read(mn_reader_t *r, sp_view_t *sp, unsigned max,
     mn_num_t tmp;
     v.pk = mn_reader_data(r, MN_MINIDATA_MAX, &v.pklen);
     v.sig = mn_reader_data(r, MN_MINIDATA_MAX, &v.siglen);
-    if (r->err || mn__mmrsum_read(r, &tmp) || read_count(r, &v.nchunks))
+    if (r->err || mn__num_get(r, &tmp) || read_count(r, &v.nchunks))
       return MN_EFORMAT;
     size_t start = r->pos;
     v.chunks = r->p + start;
@@ -446,7 +448,7 @@ static int sig_read(mn_reader_t *r, sp_view_t *sp, unsigned max,
       size_t hl;
       mn_reader_u8(r);
       mn_reader_data(r, MN_HASH_MAX, &hl);
-      if (r->err || mn__mmrsum_read(r, &tmp))
+      if (r->err || mn__num_get(r, &tmp))
         return MN_EFORMAT;
     }
     v.chunkslen = r->pos - start;
@@ -479,13 +481,13 @@ static int apply_chunks(mn_reader_t *r, uint32_t n, uint8_t cur[32],
       sumlen = 3;
     } else {
       mn_num_t v, s;
-      if (mn__mmrsum_read(r, &v))
+      if (mn__num_get(r, &v))
         return MN_EFORMAT;
-      int rc = mn__mmrsum_add(&s, val, &v);
+      int rc = mn__num_add(&s, val, &v);
       if (rc)
         return rc;
       *val = s;
-      sumlen = mn__mmrsum_encode(val, sum);
+      sumlen = (size_t)mn__num_encode(val, sum, sizeof sum);
     }
     if (r->err)
       return MN_EFORMAT;
@@ -539,7 +541,7 @@ int mn__mmr_proof_root(const uint8_t *proof, size_t len, size_t *used,
   mn_num_t tmp;
   uint32_t n;
   mn_reader_init(&r, proof, len);
-  if (mn__mmrsum_read(&r, &tmp) || read_count(&r, &n))
+  if (mn__num_get(&r, &tmp) || read_count(&r, &n))
     return MN_EFORMAT;
   /* Check the chunks first, as sig_read does, then apply them. */
   size_t start = r.pos;
@@ -547,7 +549,7 @@ int mn__mmr_proof_root(const uint8_t *proof, size_t len, size_t *used,
     size_t hl;
     mn_reader_u8(&r);
     mn_reader_data(&r, MN_HASH_MAX, &hl);
-    if (r.err || mn__mmrsum_read(&r, &tmp))
+    if (r.err || mn__num_get(&r, &tmp))
       return MN_EFORMAT;
   }
   size_t end = r.pos;

@@ -12,6 +12,8 @@
 #include <minima/stream.h>
 
 #include "crypto/crypto.h"
+#include "types/num.h"
+#include "types/wire.h"
 #include "test_support.h"
 
 static const mn_crypto_api_t *api(void) {
@@ -463,7 +465,7 @@ static void test_malformed_mutations(void **state) {
 }
 
 /* --------------------------------------------------------------------------
- * MMR sums and proof structure
+ * MMR sums (MiniNumber arithmetic as proofs use it) and proof structure
  * ------------------------------------------------------------------------ */
 
 static mn_num_t rd(const char *hex) {
@@ -471,7 +473,7 @@ static mn_num_t rd(const char *hex) {
   mn_reader_t r;
   mn_num_t v;
   mn_reader_init(&r, b.data, b.len);
-  if (mn__mmrsum_read(&r, &v) != 0 || mn_reader_left(&r) != 0)
+  if (mn__num_get(&r, &v) != 0 || mn_reader_left(&r) != 0)
     fail_msg("cannot read MiniNumber %s", hex);
   mn_buf_free(&b);
   return v;
@@ -479,7 +481,7 @@ static mn_num_t rd(const char *hex) {
 
 static void expect_enc(const mn_num_t *v, const char *hex) {
   uint8_t out[MN_NUM_MAX_ENCODED];
-  size_t n = mn__mmrsum_encode(v, out);
+  size_t n = (size_t)mn__num_encode(v, out, sizeof out);
   mn_buf_t want = mn_test_unhex(hex);
   assert_bytes_equal(out, n, want.data, want.len);
   mn_buf_free(&want);
@@ -487,7 +489,7 @@ static void expect_enc(const mn_num_t *v, const char *hex) {
 
 static void expect_add(const char *a, const char *b, const char *sum) {
   mn_num_t x = rd(a), y = rd(b), s;
-  int rc = mn__mmrsum_add(&s, &x, &y);
+  int rc = mn__num_add(&s, &x, &y);
   if (!sum) {
     if (rc != MN_EOVERFLOW)
       fail_msg("%s + %s: expected overflow, got %s", a, b, mn_err_name(rc));
@@ -508,7 +510,7 @@ static void test_mmrsum(void **state) {
     mn_reader_t r;
     mn_num_t v;
     mn_reader_init(&r, b.data, b.len);
-    assert_int_equal(mn__mmrsum_read(&r, &v), MN_EFORMAT);
+    assert_int_equal(mn__num_get(&r, &v), MN_EFORMAT);
     mn_buf_free(&b);
   }
   /* Encodings round trip (scale 0..44 values). */
@@ -529,23 +531,23 @@ static void test_mmrsum(void **state) {
       "00207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff");
   assert_int_equal(v.scale, -13);
   /* getAsInt(). */
-  assert_int_equal(mn__mmrsum_int32(&(mn_num_t){{3}, 0, 0, {0}}), 3);
+  assert_int_equal(mn__num_to_i32_wrap(&(mn_num_t){{3}, 0, 0, {0}}), 3);
   v = rd("01011e"); /* 3.0 */
-  assert_int_equal(mn__mmrsum_int32(&v), 3);
+  assert_int_equal(mn__num_to_i32_wrap(&v), 3);
   v = rd("ff0103"); /* 3E1 */
-  assert_int_equal(mn__mmrsum_int32(&v), 30);
+  assert_int_equal(mn__num_to_i32_wrap(&v), 30);
   v = rd("0001fd"); /* -3 */
-  assert_int_equal(mn__mmrsum_int32(&v), -3);
+  assert_int_equal(mn__num_to_i32_wrap(&v), -3);
   v = rd("010105"); /* 0.5 */
-  assert_int_equal(mn__mmrsum_int32(&v), 0);
+  assert_int_equal(mn__num_to_i32_wrap(&v), 0);
   v = rd("0006010000000005"); /* 2^40 + 5: low 32 bits */
-  assert_int_equal(mn__mmrsum_int32(&v), 5);
+  assert_int_equal(mn__num_to_i32_wrap(&v), 5);
   v = rd("00050080000000"); /* 2^31 */
-  assert_int_equal(mn__mmrsum_int32(&v), INT32_MIN);
+  assert_int_equal(mn__num_to_i32_wrap(&v), INT32_MIN);
   v = rd("d80101"); /* 1E40: a multiple of 2^32 */
-  assert_int_equal(mn__mmrsum_int32(&v), 0);
+  assert_int_equal(mn__num_to_i32_wrap(&v), 0);
   v = rd("f60107"); /* 7E10 = 70000000000 */
-  assert_int_equal(mn__mmrsum_int32(&v), (int32_t)(70000000000ll & 0xffffffff));
+  assert_int_equal(mn__num_to_i32_wrap(&v), (int32_t)(70000000000ll & 0xffffffff));
 
   /* Sums, with the results Java's BigDecimal gives. */
   expect_add("000100", "000100", "000100");
