@@ -13,8 +13,8 @@
 
 static size_t kind_size(mn_obj_kind_t kind) {
   switch (kind) {
-#define SIZE_CASE(K, name, type)                                              \
-  case MN_OBJ_##K:                                                            \
+#define SIZE_CASE(K, name, type)                                               \
+  case MN_OBJ_##K:                                                             \
     return sizeof(type);
     MN_OBJ_KIND_MAP(SIZE_CASE)
 #undef SIZE_CASE
@@ -27,9 +27,9 @@ static size_t kind_size(mn_obj_kind_t kind) {
 
 static void read_kind(mn_obj_kind_t kind, mn__dec_t *d, void *obj) {
   switch (kind) {
-#define READ_CASE(K, name, type)                                              \
-  case MN_OBJ_##K:                                                            \
-    mn__read_##name(d, (type *)obj);                                          \
+#define READ_CASE(K, name, type)                                               \
+  case MN_OBJ_##K:                                                             \
+    mn__read_##name(d, (type *)obj);                                           \
     return;
     MN_OBJ_KIND_MAP(READ_CASE)
 #undef READ_CASE
@@ -42,9 +42,9 @@ static void read_kind(mn_obj_kind_t kind, mn__dec_t *d, void *obj) {
 
 static void write_kind(mn_obj_kind_t kind, mn__sink_t *s, const void *obj) {
   switch (kind) {
-#define WRITE_CASE(K, name, type)                                             \
-  case MN_OBJ_##K:                                                            \
-    mn__write_##name(s, (const type *)obj);                                   \
+#define WRITE_CASE(K, name, type)                                              \
+  case MN_OBJ_##K:                                                             \
+    mn__write_##name(s, (const type *)obj);                                    \
     return;
     MN_OBJ_KIND_MAP(WRITE_CASE)
 #undef WRITE_CASE
@@ -58,8 +58,8 @@ static void write_kind(mn_obj_kind_t kind, mn__sink_t *s, const void *obj) {
 static int copy_kind(mn_obj_kind_t kind, mn__arena_t *a, void *dst,
                      const void *src) {
   switch (kind) {
-#define COPY_CASE(K, name, type)                                              \
-  case MN_OBJ_##K:                                                            \
+#define COPY_CASE(K, name, type)                                               \
+  case MN_OBJ_##K:                                                             \
     return mn__copy_##name(a, (type *)dst, (const type *)src);
     MN_OBJ_KIND_MAP(COPY_CASE)
 #undef COPY_CASE
@@ -72,8 +72,8 @@ static int copy_kind(mn_obj_kind_t kind, mn__arena_t *a, void *dst,
 
 static int init_kind(mn_obj_kind_t kind, mn__arena_t *a, void *obj) {
   switch (kind) {
-#define INIT_CASE(K, name, type)                                              \
-  case MN_OBJ_##K:                                                            \
+#define INIT_CASE(K, name, type)                                               \
+  case MN_OBJ_##K:                                                             \
     return mn__init_##name(a, (type *)obj);
     MN_OBJ_KIND_MAP(INIT_CASE)
 #undef INIT_CASE
@@ -201,16 +201,20 @@ int mn__obj_copy(mn_obj_kind_t kind, const void *src, void **out) {
   return 0;
 }
 
-void mn__obj_free(void *root) { mn__root_free(root); }
+void mn__obj_free(void *root) {
+  mn__root_free(root);
+}
 
-size_t mn__obj_mem(const void *root) { return mn__root_mem(root); }
+size_t mn__obj_mem(const void *root) {
+  return mn__root_mem(root);
+}
 
 json_t *mn__obj_json(mn_obj_kind_t kind, const void *obj, uint32_t flags) {
   if (!obj)
     return NULL;
   switch (kind) {
-#define JSON_CASE(K, name, type)                                              \
-  case MN_OBJ_##K:                                                            \
+#define JSON_CASE(K, name, type)                                               \
+  case MN_OBJ_##K:                                                             \
     return mn__json_##name((const type *)obj, flags);
     MN_OBJ_KIND_MAP(JSON_CASE)
 #undef JSON_CASE
@@ -233,8 +237,7 @@ int mn__obj_dup(void *owner, const void *p, size_t len, mn_data_t *out) {
   return 0;
 }
 
-int mn__obj_dup_string(void *owner, const char *s, size_t len,
-                       mn_data_t *out) {
+int mn__obj_dup_string(void *owner, const char *s, size_t len, mn_data_t *out) {
   mn__arena_t *a = mn__root_arena(owner);
   if (!a || !out || (len && !s))
     return MN_EINVAL;
@@ -271,18 +274,18 @@ int mn__obj_count_decode(const uint8_t *p, size_t len, size_t *used,
 
 /* Grows the list and copies the item with fn; rolls the count back if the
  * copy fails. */
-#define APPEND(a, items, n, cap, fn, item)                                    \
-  do {                                                                        \
-    void *slot_ = mn__list_grow(a, (void **)&(items), &(n), &(cap),          \
-                                sizeof *(items));                             \
-    if (!slot_)                                                               \
-      return MN_ENOMEM;                                                       \
-    int rc_ = fn(a, (void *)slot_, item);                                     \
-    if (rc_) {                                                                \
-      (n)--;                                                                  \
-      return rc_;                                                             \
-    }                                                                         \
-    return 0;                                                                 \
+#define APPEND(a, items, n, cap, fn, item)                                     \
+  do {                                                                         \
+    void *slot_ =                                                              \
+        mn__list_grow(a, (void **)&(items), &(n), &(cap), sizeof *(items));    \
+    if (!slot_)                                                                \
+      return MN_ENOMEM;                                                        \
+    int rc_ = fn(a, (void *)slot_, item);                                      \
+    if (rc_) {                                                                 \
+      (n)--;                                                                   \
+      return rc_;                                                              \
+    }                                                                          \
+    return 0;                                                                  \
   } while (0)
 
 static int copy_plain_chunk(mn__arena_t *a, mn_mmrchunk_t *dst,
@@ -326,8 +329,8 @@ int mn__obj_add(void *owner, mn_obj_list_t list, void *container,
       return rc;
     if (mn__obj_witness_find_script(w, sp.address, 32))
       return MN_EEXIST;
-    APPEND(a, w->scripts, w->n_scripts, w->cap_scripts,
-           mn__copy_scriptproof, &sp);
+    APPEND(a, w->scripts, w->n_scripts, w->cap_scripts, mn__copy_scriptproof,
+           &sp);
   }
   case MN_LIST_BODY_TXPOWLIST: {
     mn_txbody_t *b = container;
@@ -445,4 +448,6 @@ static const mn_obj_api_t g_api = {
     .data_cmp_value = mn__obj_data_cmp_value,
 };
 
-const mn_obj_api_t *mn__obj_api(void) { return &g_api; }
+const mn_obj_api_t *mn__obj_api(void) {
+  return &g_api;
+}

@@ -31,7 +31,9 @@ struct mn__chunk {
 
 #define CHUNK_HDR ((sizeof(mn__chunk_t) + ALIGN - 1) & ~(size_t)(ALIGN - 1))
 
-static size_t align_up(size_t n) { return (n + ALIGN - 1) & ~(size_t)(ALIGN - 1); }
+static size_t align_up(size_t n) {
+  return (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+}
 
 static mn__chunk_t *chunk_new(mn__arena_t *a, size_t cap) {
   if (cap > SIZE_MAX - CHUNK_HDR)
@@ -47,14 +49,34 @@ static mn__chunk_t *chunk_new(mn__arena_t *a, size_t cap) {
   return c;
 }
 
+#define BIG 256u /* requests this large that do not fit get their own chunk */
+
 void *mn__arena_alloc(mn__arena_t *a, size_t n) {
   if (n > SIZE_MAX / 2)
     return NULL;
   size_t need = align_up(n ? n : 1);
   mn__chunk_t *c = a->head;
+  if (c && c->cap - c->used < need && need >= BIG) {
+    /* A big block (a list) that does not fit: a chunk of its own behind
+     * the head, which keeps serving small requests, so the head's free
+     * tail is not abandoned. */
+    if (need > SIZE_MAX - CHUNK_HDR)
+      return NULL;
+    mn__chunk_t *big = malloc(CHUNK_HDR + need);
+    if (!big)
+      return NULL;
+    big->cap = big->used = need;
+    big->next = c->next;
+    c->next = big;
+    a->total += CHUNK_HDR + need;
+    a->used += need;
+    void *p = (uint8_t *)big + CHUNK_HDR;
+    memset(p, 0, need);
+    return p;
+  }
   if (!c || c->cap - c->used < need) {
-    /* A new chunk as large as what is in use (within bounds), so chunks
-     * are few and the unused tails stay below the memory in use. */
+    /* A new head as large as what is in use (within bounds): few chunks,
+     * and the tail abandoned in the old head is below BIG bytes. */
     size_t cap = a->used < CHUNK_MIN   ? CHUNK_MIN
                  : a->used > CHUNK_MAX ? CHUNK_MAX
                                        : a->used;
@@ -191,7 +213,9 @@ uint8_t mn__dec_u8(mn__dec_t *d) {
   return v;
 }
 
-bool mn__dec_bool(mn__dec_t *d) { return mn__dec_u8(d) != 0; }
+bool mn__dec_bool(mn__dec_t *d) {
+  return mn__dec_u8(d) != 0;
+}
 
 void mn__dec_num(mn__dec_t *d, mn_num_t *out) {
   if (mn__num_get(&d->r, out))
@@ -253,8 +277,8 @@ uint32_t mn__dec_count(mn__dec_t *d, size_t minsize) {
   mn__dec_num(d, &v);
   if (d->err)
     return 0;
-  if (v.neg || !mn__num_is_whole(&v) || mn__num_to_i64(&v, &i) ||
-      i < 0 || i > INT32_MAX) {
+  if (v.neg || !mn__num_is_whole(&v) || mn__num_to_i64(&v, &i) || i < 0 ||
+      i > INT32_MAX) {
     mn__dec_fail(d, MN_EFORMAT);
     return 0;
   }
@@ -289,9 +313,17 @@ void *mn__dec_array(mn__dec_t *d, uint32_t n, size_t isz) {
 void mn__sink_init(mn__sink_t *s, mn_buf_t *buf, mn_sha3_t *sha) {
   s->buf = buf;
   s->sha = sha;
+  s->fixed = NULL;
+  s->fixed_cap = 0;
   s->n = 0;
   s->err = 0;
   s->slen = 0;
+}
+
+void mn__sink_init_fixed(mn__sink_t *s, uint8_t *p, size_t cap) {
+  mn__sink_init(s, NULL, NULL);
+  s->fixed = p;
+  s->fixed_cap = cap;
 }
 
 void mn__sink_fail(mn__sink_t *s, int err) {
@@ -309,6 +341,15 @@ static void sink_flush(mn__sink_t *s) {
 void mn__sink_put(mn__sink_t *s, const void *p, size_t n) {
   if (s->err || n == 0)
     return;
+  if (s->fixed) {
+    if (n > s->fixed_cap - s->n) {
+      mn__sink_fail(s, MN_ETOOBIG);
+      return;
+    }
+    memcpy(s->fixed + s->n, p, n);
+    s->n += n;
+    return;
+  }
   s->n += n;
   if (s->buf) {
     mn_buf_put(s->buf, p, n);
@@ -353,9 +394,8 @@ void mn__sink_int(mn__sink_t *s, int64_t v) {
   for (int i = 0; i < 8; i++)
     be[i] = (uint8_t)((uint64_t)v >> (56 - 8 * i));
   int start = 0;
-  while (start < 7 &&
-         ((be[start] == 0x00 && !(be[start + 1] & 0x80)) ||
-          (be[start] == 0xff && (be[start + 1] & 0x80))))
+  while (start < 7 && ((be[start] == 0x00 && !(be[start + 1] & 0x80)) ||
+                       (be[start] == 0xff && (be[start + 1] & 0x80))))
     start++;
   enc[0] = 0;
   enc[1] = (uint8_t)(8 - start);
@@ -400,7 +440,9 @@ void mn__sink_entry(mn__sink_t *s, uint64_t v) {
  * "maximal subpart" for surrogates (ED A0 80 is one replacement).
  * ------------------------------------------------------------------------ */
 
-static bool cont(uint8_t b) { return (b & 0xc0) == 0x80; }
+static bool cont(uint8_t b) {
+  return (b & 0xc0) == 0x80;
+}
 
 /* Length of the next unit at in[0..n) and whether it is kept as is. */
 static size_t utf8_unit(const uint8_t *in, size_t n, bool *ok) {
@@ -447,8 +489,7 @@ static size_t utf8_unit(const uint8_t *in, size_t n, bool *ok) {
     uint8_t b2 = in[1], b3 = in[2], b4 = in[3];
     unsigned uc = (unsigned)(b1 & 0x07) << 18 | (unsigned)(b2 & 0x3f) << 12 |
                   (unsigned)(b3 & 0x3f) << 6 | (unsigned)(b4 & 0x3f);
-    if (!cont(b2) || !cont(b3) || !cont(b4) || uc < 0x10000 ||
-        uc > 0x10ffff) {
+    if (!cont(b2) || !cont(b3) || !cont(b4) || uc < 0x10000 || uc > 0x10ffff) {
       if (b1 > 0xf4 || (b1 == 0xf0 && (b2 < 0x90 || b2 > 0xbf)) ||
           (b1 == 0xf4 && (b2 & 0xf0) != 0x80) || !cont(b2))
         return 1;

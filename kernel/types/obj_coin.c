@@ -264,8 +264,8 @@ static int set_hex_text(mn__arena_t *a, const mn_buf_t *b, mn_data_t *out) {
   return 0;
 }
 
-int mn__obj_statevar_parse(void *owner, int port, const char *text,
-                           size_t len, mn_statevar_t *out) {
+int mn__obj_statevar_parse(void *owner, int port, const char *text, size_t len,
+                           mn_statevar_t *out) {
   mn__arena_t *a = mn__root_arena(owner);
   if (!a || !out || (!text && len))
     return MN_EINVAL;
@@ -506,8 +506,8 @@ int mn__init_coin(mn__arena_t *a, mn_coin_t *x) {
   return 0;
 }
 
-int mn__obj_coin_set_state(void *owner, mn_coin_t *c,
-                           const mn_statevar_t *sv, uint32_t n) {
+int mn__obj_coin_set_state(void *owner, mn_coin_t *c, const mn_statevar_t *sv,
+                           uint32_t n) {
   mn__arena_t *a = mn__root_arena(owner);
   if (!a || !c || (n && !sv))
     return MN_EINVAL;

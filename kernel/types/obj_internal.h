@@ -109,7 +109,9 @@ void *mn__dec_array(mn__dec_t *d, uint32_t n, size_t isz);
 
 typedef struct mn__sink {
   mn_buf_t *buf;   /* append here, or */
-  mn_sha3_t *sha;  /* absorb here (staged), or neither: count only */
+  mn_sha3_t *sha;  /* absorb here (staged), or */
+  uint8_t *fixed;  /* fill this region of fixed_cap bytes, or none: count */
+  size_t fixed_cap;
   size_t n;        /* bytes written */
   int err;         /* first error */
   size_t slen;
@@ -117,6 +119,8 @@ typedef struct mn__sink {
 } mn__sink_t;
 
 void mn__sink_init(mn__sink_t *s, mn_buf_t *buf, mn_sha3_t *sha);
+/* A sink writing into p[0..cap); writing more is MN_ETOOBIG. */
+void mn__sink_init_fixed(mn__sink_t *s, uint8_t *p, size_t cap);
 void mn__sink_put(mn__sink_t *s, const void *p, size_t n);
 void mn__sink_fail(mn__sink_t *s, int err);
 /* Flushes staged bytes into the hash.  Returns s->err (or buf->err). */

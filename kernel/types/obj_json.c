@@ -42,7 +42,9 @@ static json_t *hex0x(const uint8_t *p, size_t n) {
   return j;
 }
 
-json_t *mn__json_0x(const mn_data_t *d) { return hex0x(d->data, d->len); }
+json_t *mn__json_0x(const mn_data_t *d) {
+  return hex0x(d->data, d->len);
+}
 
 json_t *mn__json_bare_num(const mn_num_t *v) {
   int64_t i;
@@ -112,8 +114,8 @@ json_t *mn__json_token(const mn_token_t *x, uint32_t flags) {
     return NULL;
   json_t *name = NULL;
   if (looks_json(&x->name))
-    name = json_loadb((const char *)x->name.data, x->name.len,
-                      JSON_DECODE_ANY, NULL);
+    name = json_loadb((const char *)x->name.data, x->name.len, JSON_DECODE_ANY,
+                      NULL);
   put(o, "name", name ? name : text(&x->name), &ok);
   put(o, "coinid", mn__json_0x(&x->coinid), &ok);
   mn_num_t total;
@@ -128,8 +130,7 @@ json_t *mn__json_token(const mn_token_t *x, uint32_t flags) {
   put(o, "scale", mn__json_num(&x->scale), &ok);
   put(o, "created", mn__json_num(&x->created), &ok);
   uint8_t id[32];
-  put(o, "tokenid",
-      mn__obj_token_id(x, id) ? json_null() : hex0x(id, 32), &ok);
+  put(o, "tokenid", mn__obj_token_id(x, id) ? json_null() : hex0x(id, 32), &ok);
   return done(o, ok);
 }
 
@@ -149,9 +150,8 @@ json_t *mn__json_coin(const mn_coin_t *x, uint32_t flags) {
     put(o, "token", mn__json_token(x->token, 0), &ok);
     mn_num_t amt;
     put(o, "tokenamount",
-        mn__obj_token_scale_up(x->token, &x->amount, &amt)
-            ? json_null()
-            : mn__json_num(&amt),
+        mn__obj_token_scale_up(x->token, &x->amount, &amt) ? json_null()
+                                                           : mn__json_num(&amt),
         &ok);
   }
   put(o, "storestate", json_boolean(x->storestate), &ok);
@@ -373,13 +373,10 @@ json_t *mn__json_magic(const mn_magic_t *x, uint32_t flags) {
   put(o, "currentmaxkissvmops", mn__json_num(&x->max_kissvm_ops), &ok);
   put(o, "currentmaxtxn", mn__json_num(&x->max_txns), &ok);
   put(o, "currentmintxpowwork", mn__json_0x(&x->min_txpow_work), &ok);
-  put(o, "desiredmaxtxpowsize", mn__json_num(&x->desired_max_txpow_size),
-      &ok);
-  put(o, "desiredmaxkissvmops", mn__json_num(&x->desired_max_kissvm_ops),
-      &ok);
+  put(o, "desiredmaxtxpowsize", mn__json_num(&x->desired_max_txpow_size), &ok);
+  put(o, "desiredmaxkissvmops", mn__json_num(&x->desired_max_kissvm_ops), &ok);
   put(o, "desiredmaxtxn", mn__json_num(&x->desired_max_txns), &ok);
-  put(o, "desiredmintxpowwork", mn__json_0x(&x->desired_min_txpow_work),
-      &ok);
+  put(o, "desiredmintxpowwork", mn__json_0x(&x->desired_min_txpow_work), &ok);
   return done(o, ok);
 }
 
@@ -434,8 +431,7 @@ json_t *mn__json_txheader(const mn_txheader_t *x, uint32_t flags) {
   for (unsigned i = 1; sp && i <= MN_CASCADE_LEVELS; i++) {
     const mn_data_t *a = &x->superparents[start];
     if (i < MN_CASCADE_LEVELS && x->superparents[i].len == a->len &&
-        (a->len == 0 ||
-         memcmp(x->superparents[i].data, a->data, a->len) == 0))
+        (a->len == 0 || memcmp(x->superparents[i].data, a->data, a->len) == 0))
       continue;
     json_t *e = json_object();
     bool eok = e != NULL;

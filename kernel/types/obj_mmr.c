@@ -353,8 +353,7 @@ void mn__read_mmrentry(mn__dec_t *d, mn_mmrentry_t *out) {
   if (!mn__dec_ok(d))
     return;
   /* Rows are 0..255 in any MMR the reference can build (MAXROWS). */
-  if (!mn__num_is_whole(&row) || mn__num_to_i64(&row, &r) || r < 0 ||
-      r > 255) {
+  if (!mn__num_is_whole(&row) || mn__num_to_i64(&row, &r) || r < 0 || r > 255) {
     mn__dec_fail(d, MN_EFORMAT);
     return;
   }

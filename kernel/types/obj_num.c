@@ -14,8 +14,8 @@
 #include "types/objects.h"
 #include "types/wire.h"
 
-#define W 8   /* limbs of a weight's unscaled value and of mn_uint_t */
-#define WX 16 /* limbs of intermediates */
+#define W 8        /* limbs of a weight's unscaled value and of mn_uint_t */
+#define WX 16      /* limbs of intermediates */
 #define DIGITS32 7 /* DECIMAL32 precision */
 
 /* --------------------------------------------------------------------------
@@ -414,10 +414,10 @@ int mn__obj_uint_div_num(mn_uint_t *r, const mn_uint_t *a, const mn_num_t *d,
   uint64_t num[WX] = {0}, den[WX] = {0};
   memcpy(num, a->w, sizeof a->w);
   load_num(den, d);
-  if ((d->scale > 0 && (d->scale > 400 ||
-                        !mn__bn_mul_pow10(num, WX, (unsigned)d->scale))) ||
-      (d->scale < 0 && (d->scale < -400 ||
-                        !mn__bn_mul_pow10(den, WX, (unsigned)-d->scale))))
+  if ((d->scale > 0 &&
+       (d->scale > 400 || !mn__bn_mul_pow10(num, WX, (unsigned)d->scale))) ||
+      (d->scale < 0 &&
+       (d->scale < -400 || !mn__bn_mul_pow10(den, WX, (unsigned)-d->scale))))
     return MN_EOVERFLOW;
   uint64_t q[WX], rem[WX];
   long_div(q, rem, num, den, WX);

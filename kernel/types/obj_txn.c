@@ -78,8 +78,7 @@ int mn__copy_transaction(mn__arena_t *a, mn_transaction_t *dst,
                          const mn_transaction_t *src) {
   mn_transaction_t t = *src;
   if (copy_coins(a, &t.inputs, &t.cap_inputs, src->inputs, src->n_inputs) ||
-      copy_coins(a, &t.outputs, &t.cap_outputs, src->outputs,
-                 src->n_outputs) ||
+      copy_coins(a, &t.outputs, &t.cap_outputs, src->outputs, src->n_outputs) ||
       mn__copy_data(a, &t.linkhash, &src->linkhash))
     return MN_ENOMEM;
   t.state = NULL;
@@ -134,10 +133,32 @@ int mn__obj_txn_set_state(void *owner, mn_transaction_t *t,
   int rc = mn__copy_statevar(a, &copy, sv);
   if (rc)
     return rc;
-  /* Remove the port, append, sort: the reference's addStateVariable. */
-  uint32_t keep = 0;
+  /* The reference removes the port, appends and sorts stably.  On a list
+   * that is sorted with unique ports (what builders keep) that is a
+   * replacement or an insertion in place. */
   uint32_t n = t->n_state;
-  mn_statevar_t *v = mn__arena_alloc(a, ((size_t)n + 1) * sizeof *v);
+  bool sorted = true;
+  for (uint32_t i = 1; i < n && sorted; i++)
+    sorted = t->state[i - 1].port < t->state[i].port;
+  if (sorted && t->cap_state > 0) {
+    uint32_t at = 0;
+    while (at < n && t->state[at].port < copy.port)
+      at++;
+    if (at < n && t->state[at].port == copy.port) {
+      t->state[at] = copy;
+      return 0;
+    }
+    if (n < t->cap_state) {
+      memmove(&t->state[at + 1], &t->state[at],
+              (size_t)(n - at) * sizeof *t->state);
+      t->state[at] = copy;
+      t->n_state = n + 1;
+      return 0;
+    }
+  }
+  uint32_t keep = 0;
+  uint32_t cap = n < 4 ? 8 : 2 * n;
+  mn_statevar_t *v = mn__arena_alloc(a, (size_t)cap * sizeof *v);
   if (!v)
     return MN_ENOMEM;
   for (uint32_t i = 0; i < n; i++)
@@ -149,7 +170,7 @@ int mn__obj_txn_set_state(void *owner, mn_transaction_t *t,
     return rc;
   t->state = v;
   t->n_state = keep;
-  t->cap_state = n + 1;
+  t->cap_state = cap;
   return 0;
 }
 
@@ -274,9 +295,8 @@ void mn__obj_coinid(const uint8_t *base, size_t baselen, uint32_t k,
   mn__sha3_final(&h, out);
 }
 
-int mn__obj_txn_output_coinid(const mn_transaction_t *t,
-                              const mn_witness_t *w, bool genesis,
-                              uint32_t k, uint8_t out[32]) {
+int mn__obj_txn_output_coinid(const mn_transaction_t *t, const mn_witness_t *w,
+                              bool genesis, uint32_t k, uint8_t out[32]) {
   if (genesis) {
     uint8_t id[32];
     int rc = mn__obj_hash(MN_OBJ_TRANSACTION, t, id);
@@ -292,8 +312,8 @@ int mn__obj_txn_output_coinid(const mn_transaction_t *t,
   return 0;
 }
 
-int mn__obj_txn_make_output(void *owner, const mn_transaction_t *t,
-                            uint32_t k, const uint8_t coinid[32],
+int mn__obj_txn_make_output(void *owner, const mn_transaction_t *t, uint32_t k,
+                            const uint8_t coinid[32],
                             const mn_num_t *blocknumber, mn_coin_t *out) {
   mn__arena_t *a = mn__root_arena(owner);
   if (!a || !t || !coinid || !blocknumber || !out)
@@ -403,35 +423,40 @@ static int sig_pass(mn_reader_t *r, mn__sink_t *s) {
   return 0;
 }
 
+static const uint8_t k_nosig[3] = {0x00, 0x01, 0x00};
+
 int mn__sig_read(mn__arena_t *a, const uint8_t *p, size_t len, size_t *used,
                  mn_signature_t *out) {
+  /* First pass: validate and measure the canonical form; second pass:
+   * write it straight into the arena. */
   mn_reader_t r;
-  mn_reader_init(&r, p, len);
-  if (sig_pass(&r, NULL))
-    return MN_EFORMAT;
-  size_t n = r.pos;
-  mn_buf_t b = {0};
   mn__sink_t s;
-  mn__sink_init(&s, &b, NULL);
-  mn_reader_init(&r, p, n);
-  sig_pass(&r, &s);
-  int rc = mn__sink_end(&s);
-  if (rc) {
-    mn_buf_free(&b);
-    return rc;
-  }
-  const uint8_t *q = mn__arena_dup(a, b.data, b.len);
+  mn_reader_init(&r, p, len);
+  mn__sink_init(&s, NULL, NULL);
+  if (sig_pass(&r, &s) || s.err)
+    return MN_EFORMAT;
+  size_t n = r.pos, clen = s.n;
   memset(out, 0, sizeof *out);
-  if (q) {
-    out->bytes.data = q;
-    out->bytes.len = b.len;
-    out->has_rootkey = mn__treekey_sig_root(q, b.len, out->rootkey) == 0;
-    if (!out->has_rootkey)
-      memset(out->rootkey, 0, sizeof out->rootkey);
+  if (clen == sizeof k_nosig) {
+    /* The only three-byte Signature: no proofs, no root key. */
+    out->bytes.data = k_nosig;
+    out->bytes.len = clen;
+    *used = n;
+    return 0;
   }
-  mn_buf_free(&b);
+  uint8_t *q = mn__arena_alloc(a, clen);
   if (!q)
     return MN_ENOMEM;
+  mn_reader_init(&r, p, n);
+  mn__sink_init_fixed(&s, q, clen);
+  sig_pass(&r, &s);
+  if (s.err || s.n != clen)
+    return MN_EFORMAT;
+  out->bytes.data = q;
+  out->bytes.len = clen;
+  out->has_rootkey = mn__treekey_sig_root(q, clen, out->rootkey) == 0;
+  if (!out->has_rootkey)
+    memset(out->rootkey, 0, sizeof out->rootkey);
   *used = n;
   return 0;
 }
@@ -440,8 +465,8 @@ void mn__read_signature(mn__dec_t *d, mn_signature_t *out) {
   if (!mn__dec_ok(d))
     return;
   size_t used;
-  int rc = mn__sig_read(d->a, d->r.p + d->r.pos, d->r.len - d->r.pos, &used,
-                        out);
+  int rc =
+      mn__sig_read(d->a, d->r.p + d->r.pos, d->r.len - d->r.pos, &used, out);
   if (rc) {
     mn__dec_fail(d, rc);
     return;
@@ -464,8 +489,6 @@ int mn__copy_signature(mn__arena_t *a, mn_signature_t *dst,
   *dst = t;
   return 0;
 }
-
-static const uint8_t k_nosig[3] = {0x00, 0x01, 0x00};
 
 int mn__init_signature(mn__arena_t *a, mn_signature_t *x) {
   (void)a;

@@ -56,8 +56,7 @@ void mn__write_magic(mn__sink_t *s, const mn_magic_t *x) {
 int mn__copy_magic(mn__arena_t *a, mn_magic_t *dst, const mn_magic_t *src) {
   mn_magic_t m = *src;
   if (mn__copy_data(a, &m.min_txpow_work, &src->min_txpow_work) ||
-      mn__copy_data(a, &m.desired_min_txpow_work,
-                    &src->desired_min_txpow_work))
+      mn__copy_data(a, &m.desired_min_txpow_work, &src->desired_min_txpow_work))
     return MN_ENOMEM;
   *dst = m;
   return 0;
@@ -212,9 +211,8 @@ void mn__read_txheader(mn__dec_t *d, mn_txheader_t *out) {
 }
 
 static bool data_eq(const mn_data_t *a, const mn_data_t *b) {
-  return a->len == b->len &&
-         (a->len == 0 || a->data == b->data ||
-          memcmp(a->data, b->data, a->len) == 0);
+  return a->len == b->len && (a->len == 0 || a->data == b->data ||
+                              memcmp(a->data, b->data, a->len) == 0);
 }
 
 void mn__write_txheader(mn__sink_t *s, const mn_txheader_t *x) {
@@ -459,11 +457,9 @@ int mn__obj_txpow_compute(mn_txpow_t *t) {
   if (rc)
     return rc;
   const mn_data_t *diff = &h->blockdifficulty;
-  t->is_block =
-      mn__data_cmp_value(t->txpowid, 32, diff->data, diff->len) < 0;
+  t->is_block = mn__data_cmp_value(t->txpowid, 32, diff->data, diff->len) < 0;
   memset(&t->weight, 0, sizeof t->weight);
-  if (t->is_block &&
-      mn__obj_weight_of(diff->data, diff->len, &t->weight) != 0)
+  if (t->is_block && mn__obj_weight_of(diff->data, diff->len, &t->weight) != 0)
     memset(&t->weight, 0, sizeof t->weight); /* 2^512 or more: see header */
   int lv;
   rc = mn__obj_superlevel(diff->data, diff->len, t->txpowid, 32, &lv);

@@ -176,15 +176,15 @@ static void check_coin(json_t *e) {
   if (f) {
     json_t *j = O->json(MN_OBJ_COIN, c, 0);
     assert_non_null(j);
-    const char *keys[] = {"coinid", "address", "amount", "tokenid",
-                          "mmrentry", "created"};
+    const char *keys[] = {"coinid",  "address",  "amount",
+                          "tokenid", "mmrentry", "created"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
       assert_string_equal(json_string_value(json_object_get(j, keys[i])),
                           json_string_value(json_object_get(f, keys[i])));
     assert_true(json_equal(json_object_get(j, "storestate"),
                            json_object_get(f, "storestate")));
-    assert_true(json_equal(json_object_get(j, "spent"),
-                           json_object_get(f, "spent")));
+    assert_true(
+        json_equal(json_object_get(j, "spent"), json_object_get(f, "spent")));
     json_decref(j);
   }
   O->free(c);
@@ -257,8 +257,7 @@ static void check_token(json_t *e) {
 }
 
 static void check_transaction(json_t *e) {
-  mn_transaction_t *t =
-      roundtrip(MN_OBJ_TRANSACTION, str(e, "serialized_hex"));
+  mn_transaction_t *t = roundtrip(MN_OBJ_TRANSACTION, str(e, "serialized_hex"));
   uint8_t id[32];
   assert_int_equal(O->hash(MN_OBJ_TRANSACTION, t, id), 0);
   assert_hex(id, 32, str(e, "transactionid_hex"));
@@ -354,8 +353,7 @@ static void mmr_append(mmr_t *m, const mn_mmrdata_t *leaf) {
   m->node[0][e] = *leaf;
   while (e % 2 == 1) {
     mn_mmrdata_t p;
-    assert_int_equal(O->mmr_parent(&m->node[r][e - 1], &m->node[r][e], &p),
-                     0);
+    assert_int_equal(O->mmr_parent(&m->node[r][e - 1], &m->node[r][e], &p), 0);
     e /= 2;
     r++;
     m->node[r][e] = p;
@@ -429,7 +427,8 @@ static void check_address(json_t *e) {
   char mx[MN_MX_MAX];
   assert_true(mn__mx_encode(a, 32, mx, sizeof mx) > 0);
   assert_string_equal(mx, str(e, "mx_address"));
-  mn_address_t *ad = roundtrip(MN_OBJ_ADDRESS, str(e, "address_serialized_hex"));
+  mn_address_t *ad =
+      roundtrip(MN_OBJ_ADDRESS, str(e, "address_serialized_hex"));
   assert_memory_equal(ad->address.data, a, 32);
   json_t *j = O->json(MN_OBJ_ADDRESS, ad, 0);
   assert_string_equal(json_string_value(json_object_get(j, "miniaddress")),

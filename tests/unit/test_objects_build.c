@@ -95,9 +95,8 @@ static void parse_ok(void *owner, int port, const char *in, int type,
   mn_buf_t b = {0};
   assert_int_equal(O->encode(MN_OBJ_STATEVAR, &sv, &b), 0);
   mn_statevar_t *back;
-  assert_int_equal(O->decode(MN_OBJ_STATEVAR, b.data, b.len, NULL,
-                             (void **)&back),
-                   0);
+  assert_int_equal(
+      O->decode(MN_OBJ_STATEVAR, b.data, b.len, NULL, (void **)&back), 0);
   assert_text(&back->text, text);
   O->free(back);
   mn_buf_free(&b);
@@ -135,8 +134,8 @@ static void test_statevar_parse(void **state) {
            "4457AF6");
   /* Refused: blank text, bad ports, text of no type, bad hex or Mx. */
   mn_statevar_t sv;
-  const char *bad[] = {"", "   ", "\t\n", "abc", "[", "1.2.3", "0xZZ",
-                       "Mx1234"};
+  const char *bad[] = {"",  "   ",   "\t\n", "abc",
+                       "[", "1.2.3", "0xZZ", "Mx1234"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
     if (O->statevar_parse(t, 0, bad[i], strlen(bad[i]), &sv) == 0)
       fail_msg("statevar \"%s\" accepted", bad[i]);
@@ -210,11 +209,15 @@ static void test_state_list(void **state) {
   /* A list read out of order is sorted (stably) by the next change, as
    * the reference's addStateVariable sorts. */
   mn_transaction_t *u;
-  mn_buf_t raw = mn_test_unhex("000100" "000100" "000103" "070801" "020800"
-                               "07040000000141" "0000000100");
-  assert_int_equal(O->decode(MN_OBJ_TRANSACTION, raw.data, raw.len, NULL,
-                             (void **)&u),
-                   0);
+  mn_buf_t raw = mn_test_unhex("000100"
+                               "000100"
+                               "000103"
+                               "070801"
+                               "020800"
+                               "07040000000141"
+                               "0000000100");
+  assert_int_equal(
+      O->decode(MN_OBJ_TRANSACTION, raw.data, raw.len, NULL, (void **)&u), 0);
   assert_ports(u, (const int[]){7, 2, 7}, 3);
   set_state(u, 3, "TRUE");
   assert_ports(u, (const int[]){2, 3, 7, 7}, 4);
@@ -309,17 +312,15 @@ static void test_check_valid(void **state) {
 
 static void test_output_coins(void **state) {
   (void)state;
-  mn_transaction_t *t = decode_vec(MN_OBJ_TRANSACTION,
-                                   "transaction_1in_2out_state",
-                                   "serialized_hex");
+  mn_transaction_t *t = decode_vec(
+      MN_OBJ_TRANSACTION, "transaction_1in_2out_state", "serialized_hex");
   uint8_t id[32], txid[32], want[32];
   /* Genesis: based on the transaction id. */
   assert_int_equal(O->hash(MN_OBJ_TRANSACTION, t, txid), 0);
   assert_int_equal(O->txn_output_coinid(t, NULL, true, 1, id), 0);
   O->coinid(txid, 32, 1, want);
   assert_memory_equal(id, want, 32);
-  assert_int_equal(O->txn_output_coinid(t, NULL, false, 0, id),
-                   MN_EMISSING);
+  assert_int_equal(O->txn_output_coinid(t, NULL, false, 0, id), MN_EMISSING);
   /* Output 0 stores state (sorted txn state), output 1 does not. */
   mn_num_t blk = num("1234");
   mn_coin_t c0, c1;
@@ -337,13 +338,12 @@ static void test_output_coins(void **state) {
 
   /* A token creation output becomes token_final: coin id, the request's
    * scale, name and script, the output's amount, created = block. */
-  mn_coin_t *req = decode_vec(MN_OBJ_COIN, "coin_token_create_output",
-                              "serialized_hex");
+  mn_coin_t *req =
+      decode_vec(MN_OBJ_COIN, "coin_token_create_output", "serialized_hex");
   mn_buf_t fid = vec("token_final", "serialized_hex");
   mn_token_t *fin;
-  assert_int_equal(O->decode(MN_OBJ_TOKEN, fid.data, fid.len, NULL,
-                             (void **)&fin),
-                   0);
+  assert_int_equal(
+      O->decode(MN_OBJ_TOKEN, fid.data, fid.len, NULL, (void **)&fin), 0);
   assert_int_equal(O->create(MN_OBJ_TRANSACTION, (void **)&t), 0);
   assert_int_equal(mn_add_txn_outputs(O, t, t, req), 0);
   mn_coin_t made;
@@ -356,8 +356,9 @@ static void test_output_coins(void **state) {
   uint8_t tid[32];
   assert_int_equal(O->token_id(fin, tid), 0);
   assert_bytes_equal(made.tokenid.data, made.tokenid.len, tid, 32);
-  assert_hex(tid, 32,
-             "6b3e84ab145671688844b5d11513c93ffa90fc974b7ed99f0eb655ce99bd3980");
+  assert_hex(
+      tid, 32,
+      "6b3e84ab145671688844b5d11513c93ffa90fc974b7ed99f0eb655ce99bd3980");
   /* Without its descriptor a creation output is invalid. */
   t->outputs[0].token = NULL;
   assert_int_equal(O->txn_make_output(t, t, 0, fin->coinid.data, &blk, &made),
@@ -412,12 +413,10 @@ static void test_witness_builders(void **state) {
   mn_buf_t s0 = {0}, s1 = {0};
   mn_buf_put_data(&s0, "RETURN TRUE", 11);
   mn_buf_put_data(&s1, "RETURN FALSE", 12);
-  assert_int_equal(O->mmr_leaf(s0.data, s0.len, &(mn_num_t){{0}, 0, 0, {0}},
-                               &l0),
-                   0);
-  assert_int_equal(O->mmr_leaf(s1.data, s1.len, &(mn_num_t){{0}, 0, 0, {0}},
-                               &l1),
-                   0);
+  assert_int_equal(
+      O->mmr_leaf(s0.data, s0.len, &(mn_num_t){{0}, 0, 0, {0}}, &l0), 0);
+  assert_int_equal(
+      O->mmr_leaf(s1.data, s1.len, &(mn_num_t){{0}, 0, 0, {0}}, &l1), 0);
   assert_int_equal(O->mmr_parent(&l0, &l1, &root), 0);
   mn_mmrproof_t proof;
   memset(&proof, 0, sizeof proof);
@@ -427,8 +426,7 @@ static void test_witness_builders(void **state) {
   ch.data = l1;
   assert_int_equal(mn_add_proof_chunks(O, w, &proof, &ch), 0);
   mn_scriptproof_t mast;
-  assert_int_equal(O->scriptproof_make(w, "RETURN TRUE", 11, &proof, &mast),
-                   0);
+  assert_int_equal(O->scriptproof_make(w, "RETURN TRUE", 11, &proof, &mast), 0);
   assert_memory_equal(mast.address, root.hash, 32);
   assert_int_equal(mn_add_witness_scripts(O, w, w, &mast), 0);
   assert_int_equal(w->n_scripts, 2);
@@ -661,16 +659,15 @@ static void test_superlevel(void **state) {
   assert_int_equal(level(UINT64_MAX, 1), 31);
   assert_int_equal(level(1, UINT64_MAX), -1);
   int lv;
-  assert_int_equal(O->superlevel((const uint8_t[]){1}, 1,
-                                 (const uint8_t[]){0, 0}, 2, &lv),
-                   MN_EDIVZERO);
+  assert_int_equal(
+      O->superlevel((const uint8_t[]){1}, 1, (const uint8_t[]){0, 0}, 2, &lv),
+      MN_EDIVZERO);
   /* Leading zeros do not count; any length works. */
   uint8_t d[80];
   memset(d, 0, sizeof d);
   d[70] = 0x80;
-  assert_int_equal(O->superlevel(d, sizeof d, (const uint8_t[]){0, 0, 1, 0},
-                                 4, &lv),
-                   0);
+  assert_int_equal(
+      O->superlevel(d, sizeof d, (const uint8_t[]){0, 0, 1, 0}, 4, &lv), 0);
   assert_int_equal(lv, 31);
   assert_int_equal(O->superlevel(d, sizeof d, d, sizeof d, &lv), 0);
   assert_int_equal(lv, 0);
@@ -693,13 +690,30 @@ static void test_mining(void **state) {
   char text[MN_NUM_STR_MAX];
   mn__num_to_plain(&t->header.nonce, text, sizeof text);
   assert_string_equal(text, MN_MINE_NONCE);
-  const uint64_t counters[] = {0,          1,        127,
-                               128,        255,      256,
-                               65535,      65536,    (uint64_t)1 << 32,
-                               INT64_MAX,  (uint64_t)1 << 63, UINT64_MAX};
-  const char *bytes[] = {"00", "01", "7f", "0080", "00ff", "0100", "00ffff",
-                         "010000", "0100000000", "7fffffffffffffff",
-                         "008000000000000000", "00ffffffffffffffff"};
+  const uint64_t counters[] = {0,
+                               1,
+                               127,
+                               128,
+                               255,
+                               256,
+                               65535,
+                               65536,
+                               (uint64_t)1 << 32,
+                               INT64_MAX,
+                               (uint64_t)1 << 63,
+                               UINT64_MAX};
+  const char *bytes[] = {"00",
+                         "01",
+                         "7f",
+                         "0080",
+                         "00ff",
+                         "0100",
+                         "00ffff",
+                         "010000",
+                         "0100000000",
+                         "7fffffffffffffff",
+                         "008000000000000000",
+                         "00ffffffffffffffff"};
   for (size_t i = 0; i < sizeof counters / sizeof *counters; i++) {
     O->mine_counter(hdr.data, hdr.len, counters[i]);
     mn_buf_t want = mn_test_unhex(bytes[i]);
@@ -709,9 +723,8 @@ static void test_mining(void **state) {
     /* The bytes are a header whose nonce is positive and minimal, so it
      * re-serializes to the same bytes and its id is their hash. */
     mn_txheader_t *h;
-    assert_int_equal(O->decode(MN_OBJ_TXHEADER, hdr.data, hdr.len, NULL,
-                               (void **)&h),
-                     0);
+    assert_int_equal(
+        O->decode(MN_OBJ_TXHEADER, hdr.data, hdr.len, NULL, (void **)&h), 0);
     assert_int_equal(h->nonce.neg, 0);
     assert_int_equal(h->nonce.scale, 41);
     assert_true(mn__num_sign(&h->nonce) > 0);
@@ -786,14 +799,12 @@ static void test_json(void **state) {
                                   "nonce", "timemilli", "date", NULL});
   assert_string_equal(json_string_value(json_object_get(h, "block")), "1000");
   assert_string_equal(json_string_value(json_object_get(h, "nonce")), "12345");
-  assert_int_equal(json_integer_value(json_object_get(h, "cascadelevels")),
-                   32);
+  assert_int_equal(json_integer_value(json_object_get(h, "cascadelevels")), 32);
   json_t *sp = json_object_get(h, "superparents");
   assert_int_equal(json_array_size(sp), 3);
   json_t *last = json_array_get(sp, 2);
   assert_keys(last, (const char *[]){"difficulty", "count", "parent", NULL});
-  assert_int_equal(json_integer_value(json_object_get(last, "difficulty")),
-                   31);
+  assert_int_equal(json_integer_value(json_object_get(last, "difficulty")), 31);
   assert_int_equal(json_integer_value(json_object_get(last, "count")), 28);
   assert_string_equal(json_string_value(json_object_get(last, "parent")),
                       "0x00");
@@ -817,10 +828,10 @@ static void test_json(void **state) {
                       "0x4F83F243BB14E2C2F53526A73DD8FDB0A3200D90AA56EFF2E3B"
                       "95364F5D85FCA");
   json_t *coin = json_array_get(json_object_get(txn, "inputs"), 0);
-  assert_keys(coin, (const char *[]){"coinid", "amount", "address",
-                                     "miniaddress", "tokenid", "token",
-                                     "storestate", "state", "spent",
-                                     "mmrentry", "created", NULL});
+  assert_keys(coin,
+              (const char *[]){"coinid", "amount", "address", "miniaddress",
+                               "tokenid", "token", "storestate", "state",
+                               "spent", "mmrentry", "created", NULL});
   assert_true(json_is_null(json_object_get(coin, "token")));
   assert_string_equal(json_string_value(json_object_get(coin, "amount")),
                       "25.5");
@@ -830,8 +841,8 @@ static void test_json(void **state) {
   assert_int_equal(json_integer_value(json_object_get(sv, "type")), 2);
   assert_string_equal(json_string_value(json_object_get(sv, "data")), "42");
   json_t *wit = json_object_get(b, "witness");
-  assert_keys(wit, (const char *[]){"signatures", "mmrproofs", "scripts",
-                                    NULL});
+  assert_keys(wit,
+              (const char *[]){"signatures", "mmrproofs", "scripts", NULL});
   json_t *sig = json_array_get(json_object_get(wit, "signatures"), 0);
   json_t *sp0 = json_array_get(json_object_get(sig, "signatures"), 0);
   assert_keys(sp0, (const char *[]){"publickey", "rootkey", "proof",
@@ -840,8 +851,8 @@ static void test_json(void **state) {
                       "0x162275DCD4EE75AC7D14A97001068C255D96C7A463C2143AD3E"
                       "4B00B4E5C8C21");
   json_t *proof = json_object_get(sp0, "proof");
-  assert_keys(proof, (const char *[]){"blocktime", "proof", "prooflength",
-                                      NULL});
+  assert_keys(proof,
+              (const char *[]){"blocktime", "proof", "prooflength", NULL});
   json_t *chunk = json_array_get(json_object_get(proof, "proof"), 0);
   assert_keys(chunk, (const char *[]){"left", "data", NULL});
   assert_keys(json_object_get(chunk, "data"),
@@ -870,19 +881,18 @@ static void test_json(void **state) {
   O->free(t);
 
   /* A token's JSON name is embedded as JSON; decimals is a number. */
-  mn_coin_t *c = decode_vec(MN_OBJ_COIN, "coin_token_create_output",
-                            "serialized_hex");
+  mn_coin_t *c =
+      decode_vec(MN_OBJ_COIN, "coin_token_create_output", "serialized_hex");
   j = O->json(MN_OBJ_COIN, c, 0);
   json_t *tok = json_object_get(j, "token");
   assert_keys(tok, (const char *[]){"name", "coinid", "total", "decimals",
-                                    "script", "totalamount", "scale",
-                                    "created", "tokenid", NULL});
+                                    "script", "totalamount", "scale", "created",
+                                    "tokenid", NULL});
   assert_string_equal(
       json_string_value(json_object_get(json_object_get(tok, "name"), "name")),
       "TEST");
   assert_int_equal(json_integer_value(json_object_get(tok, "decimals")), 8);
-  assert_string_equal(json_string_value(json_object_get(tok, "total")),
-                      "1000");
+  assert_string_equal(json_string_value(json_object_get(tok, "total")), "1000");
   assert_string_equal(json_string_value(json_object_get(j, "tokenamount")),
                       "1000");
   json_decref(j);
@@ -937,9 +947,9 @@ static void test_create_and_copy(void **state) {
   void *x;
   assert_int_equal(O->create(MN_OBJ_NONE, &x), MN_EINVAL);
   assert_null(x);
-  assert_int_equal(O->decode(MN_OBJ_KIND_COUNT, (const uint8_t *)"", 0, NULL,
-                             &x),
-                   MN_EINVAL);
+  assert_int_equal(
+      O->decode(MN_OBJ_KIND_COUNT, (const uint8_t *)"", 0, NULL, &x),
+      MN_EINVAL);
 
   /* A new TxPoW: body hash, derived values, deep copy independence. */
   mn_txpow_t *t, *c;
@@ -1001,8 +1011,7 @@ static void test_create_and_copy(void **state) {
   mn_buf_t ib = {0};
   assert_int_equal(O->encode(MN_OBJ_IBD, ibd, &ib), 0);
   mn_ibd_t *back;
-  assert_int_equal(O->decode(MN_OBJ_IBD, ib.data, ib.len, NULL,
-                             (void **)&back),
+  assert_int_equal(O->decode(MN_OBJ_IBD, ib.data, ib.len, NULL, (void **)&back),
                    0);
   assert_int_equal(back->n_blocks, 2);
   assert_int_equal(back->blocks[1].n_peaks, 102);
@@ -1014,8 +1023,8 @@ static void test_create_and_copy(void **state) {
   /* Walking the same bytes one TxBlock at a time. */
   size_t used, pos = 1;
   mn_cascade_t *cas;
-  assert_int_equal(O->decode(MN_OBJ_CASCADE, ib.data + pos, ib.len - pos,
-                             &used, (void **)&cas),
+  assert_int_equal(O->decode(MN_OBJ_CASCADE, ib.data + pos, ib.len - pos, &used,
+                             (void **)&cas),
                    0);
   pos += used;
   uint32_t n;
@@ -1057,7 +1066,8 @@ static void assert_u_hex(const mn_uint_t *u, const char *hex) {
 
 static void test_uint(void **state) {
   (void)state;
-  const char *W = "068db8bac710cb295e9e1b089a027525460aa64c2f837b4a2339c0ebedfa43";
+  const char *W =
+      "068db8bac710cb295e9e1b089a027525460aa64c2f837b4a2339c0ebedfa43";
   mn_uint_t w = u_hex(W), r, q, rem, max;
   char ff[129];
   memset(ff, 'f', 64);
@@ -1072,8 +1082,8 @@ static void test_uint(void **state) {
   assert_u_hex(&q, "2710");
   assert_u_hex(&rem, "26cf");
   assert_int_equal(O->uint_add(&r, &w, &w), 0);
-  assert_u_hex(&r,
-               "0d1b71758e219652bd3c36113404ea4a8c154c985f06f694467381d7dbf486");
+  assert_u_hex(
+      &r, "0d1b71758e219652bd3c36113404ea4a8c154c985f06f694467381d7dbf486");
   assert_int_equal(O->uint_sub(&r, &r, &w), 0);
   assert_int_equal(O->uint_cmp(&r, &w), 0);
   mn_uint_t zero;
@@ -1094,12 +1104,12 @@ static void test_uint(void **state) {
   /* The retarget product: exact, then truncated. */
   mn_num_t ratio = num("1.37");
   assert_int_equal(O->uint_mul_num(&r, &w, &ratio), 0);
-  assert_u_hex(&r,
-               "08fa7a85015c209246bf01322f2734f82f5126634117f84449dbec2480e8c7");
+  assert_u_hex(
+      &r, "08fa7a85015c209246bf01322f2734f82f5126634117f84449dbec2480e8c7");
   ratio = num("0.5");
   assert_int_equal(O->uint_mul_num(&r, &w, &ratio), 0);
-  assert_u_hex(&r,
-               "0346dc5d63886594af4f0d844d013a92a305532617c1bda5119ce075f6fd21");
+  assert_u_hex(
+      &r, "0346dc5d63886594af4f0d844d013a92a305532617c1bda5119ce075f6fd21");
   ratio = num("1E1");
   assert_int_equal(O->uint_mul_num(&r, &tenk, &ratio), 0);
   assert_u_hex(&r, "0186a0");
@@ -1108,8 +1118,8 @@ static void test_uint(void **state) {
   /* minTxPoWWork / 1.1 in DECIMAL64, then toBigInteger. */
   mn_num_t d = num("1.1");
   assert_int_equal(O->uint_div_num(&r, &w, &d, 16), 0);
-  assert_u_hex(&r,
-               "05f53392866c5c645155af3f16d07737b43b48c44f76aa0c00000000000000");
+  assert_u_hex(
+      &r, "05f53392866c5c645155af3f16d07737b43b48c44f76aa0c00000000000000");
   /* Exact division (no rounding), and rounding up into the integer. */
   assert_int_equal(O->uint_div_num(&r, &tenk, &d, 0), 0);
   assert_u_hex(&r, "2382"); /* 9090 */

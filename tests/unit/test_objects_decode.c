@@ -149,7 +149,12 @@ static void test_truncated_everywhere(void **state) {
 /* An empty transaction with the input count replaced. */
 static void txn_with_count(const char *count, int rc) {
   char hex[128];
-  snprintf(hex, sizeof hex, "%s" "000100" "000100" "0000000100", count);
+  snprintf(hex, sizeof hex,
+           "%s"
+           "000100"
+           "000100"
+           "0000000100",
+           count);
   expect_hex(MN_OBJ_TRANSACTION, hex, rc);
 }
 
@@ -157,18 +162,22 @@ static void test_counts(void **state) {
   (void)state;
   expect_hex(MN_OBJ_TRANSACTION, "0001000001000001000000000100", 0);
   txn_with_count("000100", 0);
-  txn_with_count("0001ff", MN_EFORMAT);   /* -1 */
-  txn_with_count("01010f", MN_EFORMAT);   /* 1.5 */
-  txn_with_count("000101", MN_EFORMAT);   /* 1 coin: too few bytes */
-  txn_with_count("00027fff", MN_EFORMAT); /* 32767 coins in 11 bytes */
+  txn_with_count("0001ff", MN_EFORMAT);       /* -1 */
+  txn_with_count("01010f", MN_EFORMAT);       /* 1.5 */
+  txn_with_count("000101", MN_EFORMAT);       /* 1 coin: too few bytes */
+  txn_with_count("00027fff", MN_EFORMAT);     /* 32767 coins in 11 bytes */
   txn_with_count("000580000000", MN_EFORMAT); /* 2^31 */
-  txn_with_count("9c0101", MN_EFORMAT);   /* 1E100 */
-  txn_with_count("000000", MN_EFORMAT);   /* MiniNumber of length 0 */
-  txn_with_count("002100", MN_EFORMAT);   /* length 33 */
+  txn_with_count("9c0101", MN_EFORMAT);       /* 1E100 */
+  txn_with_count("000000", MN_EFORMAT);       /* MiniNumber of length 0 */
+  txn_with_count("002100", MN_EFORMAT);       /* length 33 */
   /* Integral counts in other forms are read and written canonically. */
-  expect_canon(MN_OBJ_TRANSACTION, "01010000010000010000000001" "00",
+  expect_canon(MN_OBJ_TRANSACTION,
+               "01010000010000010000000001"
+               "00",
                "0001000001000001000000000100");
-  expect_canon(MN_OBJ_TRANSACTION, "0002000000010000010000000001" "00",
+  expect_canon(MN_OBJ_TRANSACTION,
+               "0002000000010000010000000001"
+               "00",
                "0001000001000001000000000100");
   /* count_decode for callers walking a stream: at least a byte per
    * element must follow. */
@@ -199,8 +208,7 @@ static void test_lengths(void **state) {
   /* Negative, over-limit and longer-than-input lengths. */
   expect_hex(MN_OBJ_TRANSACTION, "00010000010000010080000000", MN_EFORMAT);
   expect_hex(MN_OBJ_TRANSACTION, "000100000100000100ffffffff", MN_EFORMAT);
-  expect_hex(MN_OBJ_TRANSACTION, "000100000100000100000000030000",
-             MN_EFORMAT);
+  expect_hex(MN_OBJ_TRANSACTION, "000100000100000100000000030000", MN_EFORMAT);
   /* A plain MiniData over 512 MiB (the HEX state variable). */
   expect_hex(MN_OBJ_STATEVAR, "00012000000100", MN_EFORMAT);
   expect_hex(MN_OBJ_STATEVAR, "00017fffffff00", MN_EFORMAT);
@@ -237,8 +245,12 @@ static void test_statevar_types(void **state) {
   /* NUMBER beyond the MiniNumber range cannot be written back by the
    * reference: refused.  Scale 50 is read, printed, and written back
    * truncated to 44 places as the reference's text re-parse does. */
-  expect_hex(MN_OBJ_STATEVAR, "0002000901" "0000000000000000", MN_EFORMAT);
-  mn_buf_t b = mn_test_unhex("00023201" "07");
+  expect_hex(MN_OBJ_STATEVAR,
+             "0002000901"
+             "0000000000000000",
+             MN_EFORMAT);
+  mn_buf_t b = mn_test_unhex("00023201"
+                             "07");
   mn_statevar_t *sv;
   assert_int_equal(dec(MN_OBJ_STATEVAR, b.data, b.len, (void **)&sv), 0);
   assert_int_equal(sv->text.len, 52); /* "0." + 49 zeros + "7" */
@@ -279,11 +291,19 @@ static void test_bytes_kept_raw(void **state) {
   expect_canon(MN_OBJ_MMRPROOF, "0001000001010700000000000100",
                "0001000001010700000000000100");
   /* MMREntry rows are 0..255. */
-  expect_hex(MN_OBJ_MMRENTRY, "0002" "00ff" "000100000000010000000000000100",
+  expect_hex(MN_OBJ_MMRENTRY,
+             "0002"
+             "00ff"
+             "000100000000010000000000000100",
              0);
-  expect_hex(MN_OBJ_MMRENTRY, "0002" "0100" "000100000000010000000000000100",
+  expect_hex(MN_OBJ_MMRENTRY,
+             "0002"
+             "0100"
+             "000100000000010000000000000100",
              MN_EFORMAT);
-  expect_hex(MN_OBJ_MMRENTRY, "0001ff" "000100000000010000000000000100",
+  expect_hex(MN_OBJ_MMRENTRY,
+             "0001ff"
+             "000100000000010000000000000100",
              MN_EFORMAT);
 }
 
@@ -430,8 +450,14 @@ static void test_memory_bound(void **state) {
   (void)state;
   const uint32_t N = 20000;
   /* Minimal coins with two minimal BOOL state variables each. */
-  mn_buf_t head = mn_test_unhex("00000000" "00000000" "000100" "00000000"
-                                "01" "0001000000000100" "00" "000100");
+  mn_buf_t head = mn_test_unhex("00000000"
+                                "00000000"
+                                "000100"
+                                "00000000"
+                                "01"
+                                "0001000000000100"
+                                "00"
+                                "000100");
   mn_buf_t b = {0};
   put_count(&b, N);
   for (uint32_t i = 0; i < N; i++) {
@@ -453,13 +479,45 @@ static void test_memory_bound(void **state) {
   check_bound(MN_OBJ_MMRPROOF, &b);
   mn_buf_free(&b);
 
-  /* A cascade of minimal header-only TxPoWs. */
+  /* A witness of empty signatures (three bytes each). */
+  put_count(&b, N);
+  for (uint32_t i = 0; i < N; i++)
+    mn_buf_put(&b, (const uint8_t[]){0, 1, 0}, 3);
+  put_count(&b, 0);
+  put_count(&b, 0);
+  check_bound(MN_OBJ_WITNESS, &b);
+  mn_buf_free(&b);
+
+  /* A cascade of header-only TxPoWs: the vector's, and the smallest
+   * (every field empty or zero). */
   mn_buf_t h = vec("txpow_header_only", "serialized_hex");
   put_count(&b, 2000);
   for (int i = 0; i < 2000; i++) {
     mn_buf_put(&b, h.data, h.len);
     mn_buf_put(&b, (const uint8_t[]){0, 1, 0}, 3);
   }
+  check_bound(MN_OBJ_CASCADE, &b);
+  mn_buf_free(&b);
+  mn_buf_free(&h);
+  h = mn_test_unhex("000100"
+                    "00000000"
+                    "000100"
+                    "000100"
+                    "00000000"
+                    "2000000000"
+                    "00000000"
+                    "000100"
+                    "000100000100000100"
+                    "00000000"
+                    "000100000100000100"
+                    "00000000"
+                    "00000000"
+                    "00000000"
+                    "00"
+                    "000100");
+  put_count(&b, N);
+  for (uint32_t i = 0; i < N; i++)
+    mn_buf_put(&b, h.data, h.len);
   check_bound(MN_OBJ_CASCADE, &b);
   mn_buf_free(&b);
   mn_buf_free(&h);
@@ -505,8 +563,7 @@ static void test_mutations(void **state) {
       assert_int_equal(O->encode(MN_OBJ_TXPOW, txp, &e1), 0);
       assert_int_equal(e1.len, txp->size);
       mn_txpow_t *again;
-      assert_int_equal(dec(MN_OBJ_TXPOW, e1.data, e1.len, (void **)&again),
-                       0);
+      assert_int_equal(dec(MN_OBJ_TXPOW, e1.data, e1.len, (void **)&again), 0);
       assert_int_equal(O->encode(MN_OBJ_TXPOW, again, &e2), 0);
       assert_bytes_equal(e2.data, e2.len, e1.data, e1.len);
       assert_memory_equal(again->txpowid, txp->txpowid, 32);

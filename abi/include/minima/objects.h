@@ -41,6 +41,23 @@
  * are computed over the normalised form, as the reference computes them,
  * so encode(decode(x)) may differ from a non-canonical x.
  *
+ * Use:
+ *
+ *   const mn_obj_api_t *o = host->obj;
+ *   mn_txpow_t *t;
+ *   if (mn_txpow_decode(o, bytes, len, NULL, &t) == 0) {
+ *     // t->txpowid, t->is_block, t->superlevel, t->weight are filled
+ *     o->free(t);
+ *   }
+ *
+ *   mn_transaction_t *txn;                  // a wallet building one
+ *   mn_transaction_new(o, &txn);
+ *   mn_add_txn_inputs(o, txn, txn, &coin);  // deep copies coin
+ *   o->statevar_parse(txn, 1, "0xFEED", 6, &sv);
+ *   o->txn_set_state(txn, txn, &sv);        // sorted by port
+ *   o->hash(MN_OBJ_TRANSACTION, txn, txid); // what signatures sign
+ *   o->free(txn);
+ *
  * Threads: decoding, encoding, hashing and every derived value are pure
  * and may run on any thread (the host work queue).  An object may be read
  * by several threads at once; a root being changed by a builder must not
@@ -83,7 +100,7 @@ extern "C" {
 #define MN_MINE_OFFSET 4
 
 /* Memory bound of decoded roots (see above). */
-#define MN_OBJ_MEM_FACTOR 24
+#define MN_OBJ_MEM_FACTOR 32
 #define MN_OBJ_MEM_SLACK 16384
 
 /* --------------------------------------------------------------------------
@@ -296,8 +313,10 @@ typedef struct mn_txpow {
    * is mn_txpow_is_txn() below. */
   bool txn_pow;
   uint8_t reserved[2];
-  uint64_t size;      /* bytes of the canonical serialization */
-  mn_weight_t weight; /* block weight, zero when not a block */
+  uint64_t size; /* bytes of the canonical serialization */
+  /* The block weight; zero when not a block, and for a difficulty of
+   * 2^512 or more, which no valid block can have. */
+  mn_weight_t weight;
 } mn_txpow_t;
 
 /* TxBlock (§13, mmr.md §4.3): a block with its MMR changes. */
@@ -339,6 +358,30 @@ typedef struct mn_ibd {
   mn_txblock_t *blocks;
   uint32_t n_blocks, cap_blocks;
 } mn_ibd_t;
+
+/* The layouts are ABI (LP64 shown; other data models get their own). */
+#if UINTPTR_MAX == 0xffffffffffffffffu
+_Static_assert(sizeof(mn_data_t) == 16, "mn_data_t layout is ABI");
+_Static_assert(sizeof(mn_uint_t) == 64, "mn_uint_t layout is ABI");
+_Static_assert(sizeof(mn_weight_t) == 72, "mn_weight_t layout is ABI");
+_Static_assert(sizeof(mn_statevar_t) == 24, "mn_statevar_t layout is ABI");
+_Static_assert(sizeof(mn_token_t) == 168, "mn_token_t layout is ABI");
+_Static_assert(sizeof(mn_coin_t) == 160, "mn_coin_t layout is ABI");
+_Static_assert(sizeof(mn_transaction_t) == 64, "mn_transaction_t is ABI");
+_Static_assert(sizeof(mn_mmrdata_t) == 112, "mn_mmrdata_t layout is ABI");
+_Static_assert(sizeof(mn_mmrchunk_t) == 120, "mn_mmrchunk_t layout is ABI");
+_Static_assert(sizeof(mn_mmrproof_t) == 56, "mn_mmrproof_t layout is ABI");
+_Static_assert(sizeof(mn_mmrentry_t) == 128, "mn_mmrentry_t layout is ABI");
+_Static_assert(sizeof(mn_signature_t) == 56, "mn_signature_t is ABI");
+_Static_assert(sizeof(mn_witness_t) == 48, "mn_witness_t layout is ABI");
+_Static_assert(sizeof(mn_magic_t) == 272, "mn_magic_t layout is ABI");
+_Static_assert(sizeof(mn_txheader_t) == 1024, "mn_txheader_t is ABI");
+_Static_assert(sizeof(mn_txbody_t) == 272, "mn_txbody_t layout is ABI");
+_Static_assert(sizeof(mn_txpow_t) == 1216, "mn_txpow_t layout is ABI");
+_Static_assert(sizeof(mn_txblock_t) == 1264, "mn_txblock_t layout is ABI");
+_Static_assert(sizeof(mn_cascnode_t) == 1224, "mn_cascnode_t is ABI");
+_Static_assert(sizeof(mn_ibd_t) == 40, "mn_ibd_t layout is ABI");
+#endif
 
 /* --------------------------------------------------------------------------
  * Kinds and lists
