@@ -10,6 +10,7 @@
 #include "crypto/crypto.h"
 #include "types/obj_internal.h"
 #include "types/objects.h"
+#include "types/wire.h"
 
 static size_t kind_size(mn_obj_kind_t kind) {
   switch (kind) {
@@ -188,8 +189,11 @@ int mn__obj_copy(mn_obj_kind_t kind, const void *src, void **out) {
   size_t size = kind_size(kind);
   if (!size || !src)
     return MN_EINVAL;
-  size_t hint = mn__root_mem(src);
-  void *obj = mn__root_new(kind, size, hint ? hint : 1024);
+  /* src need not be a root: size the arena from its encoding. */
+  size_t enc = 0;
+  mn__obj_measure(kind, src, &enc);
+  size_t hint = enc < 32768 ? 2 * enc + 1024 : 65536;
+  void *obj = mn__root_new(kind, size, hint);
   if (!obj)
     return MN_ENOMEM;
   int rc = copy_kind(kind, mn__root_arena(obj), obj, src);
@@ -446,6 +450,8 @@ static const mn_obj_api_t g_api = {
     .uint_to_dec = mn__obj_uint_to_dec,
     .uint_from_dec = mn__obj_uint_from_dec,
     .data_cmp_value = mn__obj_data_cmp_value,
+    .data_to_0x = mn__data_to_0x,
+    .data_from_hex = mn__data_from_hex,
 };
 
 const mn_obj_api_t *mn__obj_api(void) {

@@ -163,7 +163,7 @@ size_t mn__utf8_java(const uint8_t *in, size_t n, uint8_t *out, bool *same);
 MN_OBJ_KIND_MAP(MN__OBJ_DECL)
 #undef MN__OBJ_DECL
 
-/* Copies of byte strings and lists inside an arena. */
+/* A copy of a byte string into an arena (zero lengths share static memory). */
 int mn__copy_data(mn__arena_t *a, mn_data_t *dst, const mn_data_t *src);
 
 /* Signature internals (obj_txn.c): reads one serialized Signature at p;

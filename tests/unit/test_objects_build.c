@@ -976,6 +976,19 @@ static void test_create_and_copy(void **state) {
   mn_buf_free(&enc);
   O->free(c);
 
+  /* Parts of roots and objects on the stack copy into new roots. */
+  mn_coin_t onstack = coin_of("3.5", MINIMA, 1, ID1, 1);
+  mn_coin_t *cc;
+  assert_int_equal(O->copy(MN_OBJ_COIN, &onstack, (void **)&cc), 0);
+  mn_buf_t s1 = {0}, s2 = {0};
+  assert_int_equal(O->encode(MN_OBJ_COIN, &onstack, &s1), 0);
+  assert_int_equal(O->encode(MN_OBJ_COIN, cc, &s2), 0);
+  assert_bytes_equal(s2.data, s2.len, s1.data, s1.len);
+  assert_ptr_not_equal(cc->address.data, onstack.address.data);
+  mn_buf_free(&s1);
+  mn_buf_free(&s2);
+  O->free(cc);
+
   /* Lists built on the caller's memory (cap 0) are copied, not grown in
    * place. */
   mn_txblock_t *tb;
@@ -1007,6 +1020,10 @@ static void test_create_and_copy(void **state) {
   cn.txpow.body = NULL;
   cn.level = 4;
   assert_int_equal(mn_add_cascade_nodes(O, ibd, &ibd->cascade, &cn), 0);
+  mn_txpow_t *part;
+  assert_int_equal(O->copy(MN_OBJ_TXPOW, &tb->txpow, (void **)&part), 0);
+  assert_memory_equal(part->txpowid, tb->txpow.txpowid, 32);
+  O->free(part);
   O->free(tb);
   mn_buf_t ib = {0};
   assert_int_equal(O->encode(MN_OBJ_IBD, ibd, &ib), 0);
@@ -1145,6 +1162,19 @@ static void test_uint(void **state) {
   assert_int_equal(O->uint_from_dec(&r, dec, strlen(dec)), 0);
   assert_int_equal(O->uint_cmp(&r, &max), 0);
   assert_int_equal(O->uint_from_dec(&r, "12a", 3), MN_EFORMAT);
+  /* MiniData text through the table. */
+  char t0x[16];
+  assert_int_equal(
+      O->data_to_0x((const uint8_t[]){0x0a, 0xbc}, 2, t0x, sizeof t0x), 6);
+  assert_string_equal(t0x, "0x0ABC");
+  assert_int_equal(O->data_to_0x(NULL, 0, t0x, sizeof t0x), 0);
+  assert_string_equal(t0x, "");
+  mn_buf_t hx = {0};
+  assert_int_equal(O->data_from_hex("0Xabc", 5, &hx), 0);
+  assert_bytes_equal(hx.data, hx.len, ((const uint8_t[]){0x0a, 0xbc}), 2);
+  assert_int_equal(O->data_from_hex("0xag", 4, &hx), MN_EFORMAT);
+  assert_int_equal(hx.len, 2);
+  mn_buf_free(&hx);
   assert_true(O->data_cmp_value((const uint8_t[]){0, 0, 5}, 3,
                                 (const uint8_t[]){5}, 1) == 0);
   assert_true(O->data_cmp_value((const uint8_t[]){1, 0}, 2,

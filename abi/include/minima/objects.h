@@ -17,7 +17,9 @@
  * Memory: roots and arenas.  decode(), create() and copy() return a *root*
  * object that owns one arena; every pointer inside the object points into
  * that arena (or at static constants), and free(root) releases it all at
- * once.  Only a root may be passed to free().  Functions that grow an
+ * once.  Only a root may be passed to free() or as an owner (a magic
+ * number in front of a root catches most mistakes with MN_EINVAL, but
+ * reads the memory before the pointer).  Functions that grow an
  * object (the builders) take the root that owns it as `owner` and
  * allocate there; they deep-copy whatever they are given, so their
  * arguments may live anywhere (the stack, another root).  A list's `cap`
@@ -473,7 +475,8 @@ typedef struct mn_obj_api {
    * 0x00 ids, default Magic, MAX_HASH difficulties, a random 32-byte
    * PRNG for TXBODY/TXPOW, time 0.  MN_ENOMEM, MN_EIO (no randomness). */
   int (*create)(mn_obj_kind_t kind, void **out);
-  /* A deep copy as a new root.  Derived TxPoW values are copied. */
+  /* A deep copy of any object (a root or a part of one, or one built on
+   * the stack) as a new root.  Derived TxPoW values are copied. */
   int (*copy)(mn_obj_kind_t kind, const void *obj, void **out);
   /* Frees a root from decode/create/copy (NULL is a no-op). */
   void (*free)(void *root);
@@ -706,6 +709,16 @@ typedef struct mn_obj_api {
    * reference's isLess/isMore): -1, 0, 1. */
   int (*data_cmp_value)(const uint8_t *a, size_t alen, const uint8_t *b,
                         size_t blen);
+
+  /* -- ABI 1.0: MiniData text --------------------------------------------- */
+
+  /* The reference's to0xString: "0x" + upper-case hex, "" for no bytes.
+   * snprintf-like: returns the full length (2 + 2 n, or 0). */
+  size_t (*data_to_0x)(const uint8_t *p, size_t n, char *buf, size_t cap);
+  /* The reference's MiniData(text): optional 0x/0X, either case, an odd
+   * digit count gets a leading 0 nibble, "0x" is empty.  Appends to out;
+   * MN_EFORMAT on any other character (out unchanged). */
+  int (*data_from_hex)(const char *text, size_t len, mn_buf_t *out);
 } mn_obj_api_t;
 
 /* --------------------------------------------------------------------------
