@@ -194,8 +194,12 @@ int main(void) {
   int rc = O->encode(MN_OBJ_TXPOW, c.txpow, &c.bytes);
   if (rc)
     die("encode", rc);
+  void *dec;
+  if ((rc = O->decode(MN_OBJ_TXPOW, c.bytes.data, c.bytes.len, NULL, &dec)))
+    die("decode", rc);
   printf("transaction TxPoW: %zu bytes, %zu bytes held when decoded\n",
-         c.bytes.len, O->mem(c.txpow));
+         c.bytes.len, O->mem(dec));
+  O->free(dec);
   report("decode (with derived values)", rate(SECONDS, do_decode, &c),
          c.bytes.len);
   report("encode", rate(SECONDS, do_encode, &c), c.bytes.len);

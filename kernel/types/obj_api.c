@@ -98,8 +98,9 @@ int mn__obj_decode(mn_obj_kind_t kind, const uint8_t *p, size_t len,
   if (!size || (!p && len))
     return MN_EINVAL;
   /* Most objects take about twice their encoding in memory; start the
-   * arena there (bounded) and let it grow. */
-  size_t hint = len < 32768 ? 2 * len : 65536;
+   * arena there, but small (the input may hold much more than this one
+   * object, as an IBD stream does), and let it grow. */
+  size_t hint = len < 4096 ? 2 * len : 8192;
   void *obj = mn__root_new(kind, size, hint);
   if (!obj)
     return MN_ENOMEM;

@@ -437,6 +437,26 @@ static void check_bound(mn_obj_kind_t kind, const mn_buf_t *b) {
   O->free(obj);
 }
 
+static void put_count(mn_buf_t *b, uint32_t n);
+
+/* One small object read out of a large buffer holds little. */
+static void test_small_in_large(void **state) {
+  (void)state;
+  mn_buf_t c = vec("coin_output_simple", "serialized_hex");
+  size_t big = 4u << 20;
+  uint8_t *buf = calloc(1, big);
+  memcpy(buf, c.data, c.len);
+  void *obj;
+  size_t used;
+  assert_int_equal(O->decode(MN_OBJ_COIN, buf, big, &used, &obj), 0);
+  assert_int_equal(used, c.len);
+  assert_true(O->mem(obj) <=
+              (size_t)MN_OBJ_MEM_FACTOR * c.len + MN_OBJ_MEM_SLACK);
+  O->free(obj);
+  free(buf);
+  mn_buf_free(&c);
+}
+
 static void put_count(mn_buf_t *b, uint32_t n) {
   uint8_t be[4] = {(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8),
                    (uint8_t)n};
@@ -607,6 +627,7 @@ int main(void) {
       cmocka_unit_test(test_noncanonical_header),
       cmocka_unit_test(test_utf8),
       cmocka_unit_test(test_memory_bound),
+      cmocka_unit_test(test_small_in_large),
       cmocka_unit_test(test_mutations),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
