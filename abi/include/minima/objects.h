@@ -514,8 +514,8 @@ typedef struct mn_obj_api {
   /* StateVariable from user text (§3): Mx... (an address) and 0x... are
    * HEX, true/false any case BOOL, [...] STRING, anything else must parse
    * as a MiniNumber (stored printed).  port 0..255.  The text is stored in
-   * owner's arena.  MN_EINVAL: blank text, bad port, unparsable text
-   * (MN_EFORMAT for a bad Mx checksum or hex). */
+   * owner's arena.  MN_EINVAL: blank text, bad port, text of no type;
+   * MN_EFORMAT: bad hex or Mx text; MN_EINVALID: a wrong Mx checksum. */
   int (*statevar_parse)(void *owner, int port, const char *text, size_t len,
                         mn_statevar_t *out);
   /* The NUMBER value (parsed from the text, limit-checked). */
@@ -535,7 +535,9 @@ typedef struct mn_obj_api {
   /* Σinputs − Σoutputs of all amounts (MiniNumber).  MN_EOVERFLOW. */
   int (*txn_burn)(const mn_transaction_t *t, mn_num_t *out);
   /* The reference's checkValid (§5): at least one input, Σout ≤ Σin,
-   * valid Minima amounts, per token Σin ≥ Σout, distinct input ids. */
+   * valid Minima amounts, per output token id Σin ≥ Σout, distinct input
+   * ids.  As in the reference, an output creating a token (0xFF) puts
+   * Minima on the list of ids to check but is not in its sum. */
   bool (*txn_check_valid)(const mn_transaction_t *t);
   /* coinid(k) = SHA3(MiniData(base) ‖ MiniNumber(k)). */
   void (*coinid)(const uint8_t *base, size_t baselen, uint32_t k,
@@ -546,8 +548,9 @@ typedef struct mn_obj_api {
   int (*txn_output_coinid)(const mn_transaction_t *t, const mn_witness_t *w,
                            bool genesis, uint32_t k, uint8_t out[32]);
   /* Output k of t as a block stores it (mmr.md §4.3b) into *out, allocated
-   * in owner: coin id set, the transaction's state if storestate (none
-   * otherwise), and for tokenid 0xFF the final Token (coin id, the
+   * in owner: coin id set, the transaction's state if storestate (else
+   * the output's own, normally none, as the reference keeps it), and for
+   * tokenid 0xFF the final Token (coin id, the
    * request's scale/name/script, the output's amount, created =
    * blocknumber) with tokenid set to its id.  MN_EINVALID for 0xFF
    * without a token descriptor; MN_ERANGE for a bad k. */
