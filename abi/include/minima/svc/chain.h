@@ -301,6 +301,22 @@ typedef struct mn_chain_relevant {
   int64_t blocknumber;
 } mn_chain_relevant_t;
 
+/* Declared by the chain (MN_HOOK_SINGLE, default MN_HOOK_REJECT, no
+ * deadline): called once on the loop thread when this node creates a
+ * genesis block, with arg a mn_chain_genesis_t whose size is set and
+ * `set` false.  The wallet writes a new simple address of its own into
+ * `address`, sets `set` and returns MN_HOOK_ACCEPT; the genesis output
+ * (1 000 000 000 Minima) then pays that address, as the reference's
+ * doGenesis() pays createNewSimpleAddress(true).  When nobody accepts,
+ * the output pays the RETURN TRUE address. */
+#define MN_CHAIN_HOOK_GENESIS "chain.genesis.address"
+
+typedef struct mn_chain_genesis {
+  uint32_t size;
+  uint8_t address[32];
+  bool set;
+} mn_chain_genesis_t;
+
 /* ---- events ------------------------------------------------------------ */
 
 #define MN_CHAIN_EVENT_VERSION 1u
