@@ -280,6 +280,15 @@ static int rpc_init(mn_plugin_t *self, const mn_host_t *host, void **state) {
   r->lim.idle_ms = (uint64_t)host->cfg_int(self, "idle_timeout_ms");
   snprintf(r->server_name, sizeof r->server_name, "minima-c/%s",
            host->version);
+  if (!rpc_is_address(r->bind)) {
+    host->log(self, MN_LOG_ERROR,
+              "[rpc] bind = \"%s\" is not an IP address; use an IPv4 or "
+              "IPv6 address such as 127.0.0.1 (this machine only), ::1 or "
+              "0.0.0.0 (every interface, needs a password)",
+              r->bind);
+    free(r);
+    return MN_ECONFIG;
+  }
   if (r->enabled && !r->password && !rpc_is_loopback(r->bind)) {
     host->log(self, MN_LOG_ERROR,
               "[rpc] bind = \"%s\" lets other machines reach the RPC server, "

@@ -74,6 +74,8 @@ bool rpc_auth_ok(const char *authorization, const char *password);
 /* True for addresses that only this machine can reach: 127.0.0.0/8, ::1,
  * ::ffff:127.x.x.x and "localhost". */
 bool rpc_is_loopback(const char *addr);
+/* True for an IPv4 or IPv6 literal, or "localhost": what bind accepts. */
+bool rpc_is_address(const char *addr);
 
 /* Browser protection for a server without password: NULL when a request
  * with these headers (each may be NULL) may run, else a sentence saying

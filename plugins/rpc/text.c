@@ -301,6 +301,13 @@ bool rpc_is_loopback(const char *addr) {
   return false;
 }
 
+bool rpc_is_address(const char *addr) {
+  unsigned char b[16];
+  return addr && (strcasecmp(addr, "localhost") == 0 ||
+                  inet_pton(AF_INET, addr, b) == 1 ||
+                  inet_pton(AF_INET6, addr, b) == 1);
+}
+
 /* True if the authority "host[:port]" or "[v6]:port" names this machine. */
 static bool local_authority(const char *a, size_t n) {
   char host[128];

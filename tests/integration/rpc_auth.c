@@ -49,6 +49,16 @@ static void test_public_bind_needs_password(void **state) {
   assert_non_null(strstr(err, "[rpc] bind = \"::\" lets other machines"));
   free(out);
   free(err);
+  /* Not an address at all. */
+  const char *argvx[] = {itest_bin("minimad"), "--profile", "dev",
+                         "--data-dir", data, "--port", port, "--set",
+                         "rpc.bind=nonsense", NULL};
+  code = itest_run(argvx, NULL, &out, &err);
+  assert_int_equal(code, 1);
+  assert_non_null(strstr(err, "ERROR [rpc] [rpc] bind = \"nonsense\" is not an "
+                              "IP address; use an IPv4 or IPv6 address"));
+  free(out);
+  free(err);
   mn_test_rmtree(dir);
   free(dir);
   free(data);

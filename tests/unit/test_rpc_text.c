@@ -155,6 +155,15 @@ static void test_loopback(void **state) {
   assert_false(rpc_is_loopback("example.com"));
   assert_false(rpc_is_loopback(""));
   assert_false(rpc_is_loopback(NULL));
+  assert_true(rpc_is_address("0.0.0.0"));
+  assert_true(rpc_is_address("::"));
+  assert_true(rpc_is_address("fe80::1"));
+  assert_true(rpc_is_address("localhost"));
+  assert_false(rpc_is_address("nonsense"));
+  assert_false(rpc_is_address("1.2.3"));
+  assert_false(rpc_is_address("example.com"));
+  assert_false(rpc_is_address(""));
+  assert_false(rpc_is_address(NULL));
 }
 
 static void test_browser_guard(void **state) {
