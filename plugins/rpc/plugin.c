@@ -35,7 +35,7 @@ typedef struct rpc {
   char server_name[64];
 } rpc_t;
 
-/* ---- answering ------------------------------------------------------------- */
+/* ---- answering ----------------------------------------------------------- */
 
 static void respond_json(rpc_request_t *req, int status, json_t *body,
                          const char *extra) {
@@ -60,8 +60,8 @@ static void respond_json(rpc_request_t *req, int status, json_t *body,
 }
 
 static void respond_error(rpc_request_t *req, int status, const char *msg) {
-  respond_json(req, status,
-               json_pack("{s:b, s:s}", "status", 0, "error", msg), NULL);
+  respond_json(req, status, json_pack("{s:b, s:s}", "status", 0, "error", msg),
+               NULL);
 }
 
 /* A command-level refusal, in the registry's envelope. */
@@ -76,15 +76,15 @@ static void on_exec_done(json_t *result, void *data) {
   respond_json(data, 200, result, NULL);
 }
 
-/* ---- requests ------------------------------------------------------------- */
+/* ---- requests ------------------------------------------------------------ */
 
 static void log_command(rpc_t *r, const rpc_request_t *req, const char *line,
                         size_t len) {
   if (!r->host->log_enabled(r->self, MN_LOG_DEBUG))
     return;
   char *masked = rpc_mask_secrets(line, len, 1024);
-  r->host->log(r->self, MN_LOG_DEBUG, "%s %s: %s", req->method_name,
-               req->peer, masked ? masked : "(out of memory)");
+  r->host->log(r->self, MN_LOG_DEBUG, "%s %s: %s", req->method_name, req->peer,
+               masked ? masked : "(out of memory)");
   free(masked);
 }
 
@@ -123,8 +123,8 @@ static void on_request(rpc_request_t *req, void *data) {
     len = req->body_len;
   } else {
     size_t bad = 0;
-    int rc = rpc_target_command(req->target, req->target_len, &decoded, &len,
-                                &bad);
+    int rc =
+        rpc_target_command(req->target, req->target_len, &decoded, &len, &bad);
     if (rc == MN_ENOMEM) {
       respond_error(req, 503, "the server is out of memory");
       return;
@@ -156,8 +156,8 @@ static void on_request(rpc_request_t *req, void *data) {
     respond_envelope_error(req, msg);
   } else {
     log_command(r, req, line, len);
-    int rc = r->host->command_exec(r->self, line, MN_EXEC_WRITE, on_exec_done,
-                                   req);
+    int rc =
+        r->host->command_exec(r->self, line, MN_EXEC_WRITE, on_exec_done, req);
     if (rc != 0)
       respond_envelope_error(req, mn_strerror(rc));
   }
@@ -169,7 +169,7 @@ static void server_log(void *data, int level, const char *fmt, va_list ap) {
   r->host->vlog(r->self, (mn_log_level_t)level, fmt, ap);
 }
 
-/* ---- the rpc command ------------------------------------------------------- */
+/* ---- the rpc command ----------------------------------------------------- */
 
 static int cmd_rpc(mn_call_t *call, json_t *params, void *data) {
   rpc_t *r = data;
@@ -215,21 +215,22 @@ static int cmd_rpc(mn_call_t *call, json_t *params, void *data) {
   json_object_set_new(o, "username", json_string("minima"));
   json_object_set_new(o, "password", json_string("***"));
   json_object_set_new(o, "rpcusers", list ? json_array() : json_integer(0));
-  json_object_set_new(o, "connections", json_integer((json_int_t)st.connections));
-  json_object_set_new(
-      o, "stats",
-      json_pack("{s:I, s:I, s:I, s:I, s:I}", "accepted",
-                (json_int_t)st.accepted, "requests", (json_int_t)st.requests,
-                "rejected", (json_int_t)st.rejected, "timeouts",
-                (json_int_t)st.timeouts, "badrequests",
-                (json_int_t)st.bad_requests));
-  json_object_set_new(
-      o, "limits",
-      json_pack("{s:I, s:I, s:I, s:I}", "max_connections",
-                (json_int_t)r->lim.max_connections, "max_request_bytes",
-                (json_int_t)r->lim.max_request_bytes, "max_headers",
-                (json_int_t)r->lim.max_headers, "idle_timeout_ms",
-                (json_int_t)r->lim.idle_ms));
+  json_object_set_new(o, "connections",
+                      json_integer((json_int_t)st.connections));
+  json_object_set_new(o, "stats",
+                      json_pack("{s:I, s:I, s:I, s:I, s:I}", "accepted",
+                                (json_int_t)st.accepted, "requests",
+                                (json_int_t)st.requests, "rejected",
+                                (json_int_t)st.rejected, "timeouts",
+                                (json_int_t)st.timeouts, "badrequests",
+                                (json_int_t)st.bad_requests));
+  json_object_set_new(o, "limits",
+                      json_pack("{s:I, s:I, s:I, s:I}", "max_connections",
+                                (json_int_t)r->lim.max_connections,
+                                "max_request_bytes",
+                                (json_int_t)r->lim.max_request_bytes,
+                                "max_headers", (json_int_t)r->lim.max_headers,
+                                "idle_timeout_ms", (json_int_t)r->lim.idle_ms));
   h->call_reply(call, o);
   return 0;
 }
@@ -257,9 +258,11 @@ static const mn_command_def_t rpc_cmd = {
     "The server is configured in the profile's [rpc] table (docs/rpc.md); "
     "it cannot be changed at run time.\n\nExamples:\n\nrpc\n\n"
     "rpc action:listusers\n",
-    rpc_params, MN_CMD_WRITE, cmd_rpc};
+    rpc_params,
+    MN_CMD_WRITE,
+    cmd_rpc};
 
-/* ---- lifecycle --------------------------------------------------------------- */
+/* ---- lifecycle ----------------------------------------------------------- */
 
 static int rpc_init(mn_plugin_t *self, const mn_host_t *host, void **state) {
   rpc_t *r = calloc(1, sizeof *r);
@@ -278,8 +281,7 @@ static int rpc_init(mn_plugin_t *self, const mn_host_t *host, void **state) {
   r->lim.max_request_bytes = (size_t)host->cfg_int(self, "max_request_bytes");
   r->lim.max_headers = (size_t)host->cfg_int(self, "max_headers");
   r->lim.idle_ms = (uint64_t)host->cfg_int(self, "idle_timeout_ms");
-  snprintf(r->server_name, sizeof r->server_name, "minima-c/%s",
-           host->version);
+  snprintf(r->server_name, sizeof r->server_name, "minima-c/%s", host->version);
   if (!rpc_is_address(r->bind)) {
     host->log(self, MN_LOG_ERROR,
               "[rpc] bind = \"%s\" is not an IP address; use an IPv4 or "
@@ -318,9 +320,8 @@ static void raise_fd_limit(rpc_t *r) {
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
     return;
   rlim_t before = rl.rlim_cur;
-  rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want
-                    ? want
-                    : rl.rlim_max;
+  rl.rlim_cur =
+      rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
   if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
     rl.rlim_cur = before;
   if (rl.rlim_cur < want)
@@ -373,7 +374,9 @@ static void rpc_stop(void *state) {
   r->srv = NULL;
 }
 
-static void rpc_fini(void *state) { free(state); }
+static void rpc_fini(void *state) {
+  free(state);
+}
 
 static const mn_cfg_key_t rpc_config[] = {
     {"enable", MN_CFG_BOOL, "true", 0, 0,

@@ -122,8 +122,7 @@ typedef struct rpc_request {
 } rpc_request_t;
 
 typedef void (*rpc_request_cb)(rpc_request_t *req, void *data);
-typedef void (*rpc_log_fn)(void *data, int level, const char *fmt,
-                           va_list ap);
+typedef void (*rpc_log_fn)(void *data, int level, const char *fmt, va_list ap);
 
 typedef struct rpc_server_opts {
   const char *bind; /* IPv4 or IPv6 literal, or "localhost" */

@@ -65,10 +65,10 @@ struct conn {
   bool rejecting;   /* refused with 503, never parsed */
   bool reading;
   bool peer_eof;
-  bool in_message;  /* a request has begun and not yet completed */
-  bool in_value;    /* the parser is inside a header value */
+  bool in_message;      /* a request has begun and not yet completed */
+  bool in_value;        /* the parser is inside a header value */
   bool expect_continue; /* the client waits for 100 Continue */
-  bool close_after; /* close once the reply is written */
+  bool close_after;     /* close once the reply is written */
   bool keep_alive;
   uint64_t deadline; /* uv_now() ms; 0: none */
   size_t req_bytes, nheaders;
@@ -129,7 +129,7 @@ static void srv_unref(rpc_server_t *s) {
   free(s);
 }
 
-/* ---- connection lifetime ---------------------------------------------------- */
+/* ---- connection lifetime ------------------------------------------------- */
 
 static void clear_request(conn_t *c) {
   c->srv->buffered -= c->req_bytes;
@@ -190,7 +190,7 @@ static void conn_close(conn_t *c) {
   uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
 }
 
-/* ---- writing ------------------------------------------------------------------ */
+/* ---- writing ------------------------------------------------------------- */
 
 static const char *reason(int status) {
   switch (status) {
@@ -282,9 +282,9 @@ static void reply(conn_t *c, int status, const char *body, size_t blen,
   if (!c->open)
     return;
   rpc_buf_t h = {0};
-  bool ok = rpc_buf_printf(&h, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n",
-                           status, reason(status), s->server_name,
-                           http_date(s));
+  bool ok =
+      rpc_buf_printf(&h, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n", status,
+                     reason(status), s->server_name, http_date(s));
   if (status == 204)
     ok = ok && rpc_buf_printf(
                    &h, "Access-Control-Allow-Origin: *\r\n"
@@ -292,13 +292,13 @@ static void reply(conn_t *c, int status, const char *body, size_t blen,
                        "Access-Control-Allow-Headers: Authorization, "
                        "Content-Type\r\nAccess-Control-Max-Age: 600\r\n");
   else
-    ok = ok && rpc_buf_printf(&h, "Content-Type: text/plain\r\n"
-                                  "Content-Length: %zu\r\n"
-                                  "Access-Control-Allow-Origin: *\r\n",
+    ok = ok && rpc_buf_printf(&h,
+                              "Content-Type: text/plain\r\n"
+                              "Content-Length: %zu\r\n"
+                              "Access-Control-Allow-Origin: *\r\n",
                               blen);
   ok = ok && rpc_buf_printf(&h, "Connection: %s\r\n%s\r\n",
-                            keep ? "keep-alive" : "close",
-                            extra ? extra : "");
+                            keep ? "keep-alive" : "close", extra ? extra : "");
   c->state = C_WRITE;
   c->close_after = !keep;
   c->deadline = uv_now(s->loop) + s->lim.idle_ms;
@@ -364,7 +364,7 @@ static void linger(conn_t *c) {
   start_reading(c);
 }
 
-/* ---- parsing ---------------------------------------------------------------------- */
+/* ---- parsing ------------------------------------------------------------- */
 
 static void feed(conn_t *c, const char *data, size_t len);
 
@@ -492,10 +492,9 @@ static int on_headers_complete(http_parser *p) {
                 s->lim.max_request_bytes);
   /* curl and others ask before sending a large body, then wait a while
    * for this go-ahead. */
-  bool body = chunked || (p->content_length != ULLONG_MAX &&
-                          p->content_length > 0);
-  if (c->expect_continue && body && p->http_major == 1 &&
-      p->http_minor >= 1) {
+  bool body =
+      chunked || (p->content_length != ULLONG_MAX && p->content_length > 0);
+  if (c->expect_continue && body && p->http_major == 1 && p->http_minor >= 1) {
     static const char go[] = "HTTP/1.1 100 Continue\r\n\r\n";
     if (!conn_write(c, go, sizeof go - 1, NULL, 0))
       return fail(c, 503, "the server could not answer");
@@ -543,8 +542,7 @@ static void bad_request(conn_t *c, enum http_errno e) {
   rpc_server_t *s = c->srv;
   s->st.bad_requests++;
   if (c->fail_status) {
-    slog(s, LOG_DEBUG, "%s: %d: %s", c->req.peer, c->fail_status,
-         c->fail_text);
+    slog(s, LOG_DEBUG, "%s: %d: %s", c->req.peer, c->fail_status, c->fail_text);
     reply_error(c, c->fail_status, c->fail_text);
     return;
   }
@@ -628,7 +626,7 @@ static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf) {
   feed(c, buf->base, (size_t)nread);
 }
 
-/* ---- accepting, timing out ----------------------------------------------------- */
+/* ---- accepting, timing out ----------------------------------------------- */
 
 static void peer_name(conn_t *c) {
   struct sockaddr_storage ss;
@@ -655,8 +653,7 @@ static void on_connection(uv_stream_t *ls, int status) {
   if (status < 0) {
     if (now - s->last_accept_warn >= 10000 || !s->last_accept_warn) {
       s->last_accept_warn = now;
-      slog(s, LOG_WARN,
-           "cannot accept a connection: %s%s", uv_strerror(status),
+      slog(s, LOG_WARN, "cannot accept a connection: %s%s", uv_strerror(status),
            status == UV_EMFILE || status == UV_ENFILE
                ? " (raise the open-file limit, ulimit -n, or lower [rpc] "
                  "max_connections)"
@@ -736,9 +733,11 @@ static void on_sweep(uv_timer_t *t) {
   }
 }
 
-static void on_handle_closed(uv_handle_t *h) { srv_unref(h->data); }
+static void on_handle_closed(uv_handle_t *h) {
+  srv_unref(h->data);
+}
 
-/* ---- public ---------------------------------------------------------------------- */
+/* ---- public -------------------------------------------------------------- */
 
 int rpc_server_start(uv_loop_t *loop, const rpc_server_opts_t *o,
                      rpc_server_t **out, char *why, size_t cap) {
@@ -792,8 +791,7 @@ int rpc_server_start(uv_loop_t *loop, const rpc_server_opts_t *o,
   s->refs++;
   int rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&addr, 0);
   if (rc == 0)
-    rc = uv_listen((uv_stream_t *)&s->listener, LISTEN_BACKLOG,
-                   on_connection);
+    rc = uv_listen((uv_stream_t *)&s->listener, LISTEN_BACKLOG, on_connection);
   if (rc != 0) {
     if (rc == UV_EADDRINUSE)
       snprintf(why, cap,
@@ -840,7 +838,9 @@ void rpc_server_close(rpc_server_t *s) {
   srv_unref(s);
 }
 
-int rpc_server_port(const rpc_server_t *s) { return s->port; }
+int rpc_server_port(const rpc_server_t *s) {
+  return s->port;
+}
 
 void rpc_server_stats(const rpc_server_t *s, rpc_stats_t *out) {
   *out = s->st;

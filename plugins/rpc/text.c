@@ -14,7 +14,7 @@
 
 #include "rpc.h"
 
-/* ---- buffers ---------------------------------------------------------------- */
+/* ---- buffers ------------------------------------------------------------- */
 
 bool rpc_buf_add(rpc_buf_t *b, const void *p, size_t n) {
   if (n > SIZE_MAX / 2 - b->len - 1)
@@ -69,7 +69,7 @@ void rpc_buf_free(rpc_buf_t *b) {
   b->len = b->cap = 0;
 }
 
-/* ---- the command line of a GET ---------------------------------------------- */
+/* ---- the command line of a GET ------------------------------------------- */
 
 const char *rpc_trim(const char *s, size_t *len) {
   size_t n = *len;
@@ -135,7 +135,7 @@ int rpc_target_command(const char *target, size_t len, char **out,
   return 0;
 }
 
-/* ---- UTF-8 and base64 --------------------------------------------------------- */
+/* ---- UTF-8 and base64 ---------------------------------------------------- */
 
 size_t rpc_utf8_check(const char *text, size_t len) {
   const unsigned char *s = (const unsigned char *)text;
@@ -222,7 +222,7 @@ bool rpc_base64_decode(const char *in, size_t len, unsigned char *out,
   return true;
 }
 
-/* ---- credentials -------------------------------------------------------------- */
+/* ---- credentials --------------------------------------------------------- */
 
 bool rpc_secret_equal(const char *given, size_t given_len, const char *secret,
                       size_t secret_len) {
@@ -281,7 +281,7 @@ bool rpc_auth_ok(const char *authorization, const char *password) {
   return user_ok & pass_ok;
 }
 
-/* ---- addresses and the browser guard ------------------------------------------- */
+/* ---- addresses and the browser guard ------------------------------------- */
 
 bool rpc_is_loopback(const char *addr) {
   if (!addr)
@@ -367,7 +367,7 @@ const char *rpc_browser_refusal(const char *origin, const char *fetch_site,
   return NULL;
 }
 
-/* ---- log masking -------------------------------------------------------------- */
+/* ---- log masking --------------------------------------------------------- */
 
 static const char *const secret_keys[] = {"password", "phrase", "privatekey",
                                           "seed"};
@@ -415,8 +415,8 @@ char *rpc_mask_secrets(const char *line, size_t len, size_t max) {
   bool ok = rpc_buf_add(&b, "", 0);
   size_t i = 0;
   while (ok && i < len && b.len < max) {
-    bool start = i == 0 || isspace((unsigned char)line[i - 1]) ||
-                 line[i - 1] == ';';
+    bool start =
+        i == 0 || isspace((unsigned char)line[i - 1]) || line[i - 1] == ';';
     size_t kl = start ? secret_key_at(line + i, len - i) : 0;
     if (kl) {
       ok = rpc_buf_add(&b, line + i, kl) && rpc_buf_add(&b, "***", 3);

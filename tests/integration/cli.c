@@ -43,8 +43,12 @@ static run_t cli_env(const char *const *env, const char *const *args) {
   char h[4096], x[4096];
   snprintf(h, sizeof h, "HOME=%s", home);
   snprintf(x, sizeof x, "XDG_CONFIG_HOME=%s/.config", home);
-  const char *e[16] = {h, x, "MINIMA_CLI_HOST=", "MINIMA_CLI_PORT=",
-                       "MINIMA_CLI_PASSWORD=", "MINIMA_CLI_TIMEOUT="};
+  const char *e[16] = {h,
+                       x,
+                       "MINIMA_CLI_HOST=",
+                       "MINIMA_CLI_PORT=",
+                       "MINIMA_CLI_PASSWORD=",
+                       "MINIMA_CLI_TIMEOUT="};
   size_t ne = 6;
   for (size_t i = 0; env && env[i] && ne < 15; i++)
     e[ne++] = env[i];
@@ -54,21 +58,21 @@ static run_t cli_env(const char *const *env, const char *const *args) {
   return r;
 }
 
-static run_t cli(const char *const *args) { return cli_env(NULL, args); }
+static run_t cli(const char *const *args) {
+  return cli_env(NULL, args);
+}
 
 static void run_free(run_t *r) {
   free(r->out);
   free(r->err);
 }
 
-static void expect(const run_t *r, int code, const char *out,
-                   const char *err) {
+static void expect(const run_t *r, int code, const char *out, const char *err) {
   if (r->code != code || (out && !strstr(r->out, out)) ||
       (err && !strstr(r->err, err)))
     fail_msg("exit %d (expected %d)\nstdout: %s\nstderr: %s\nexpected "
              "stdout to contain: %s\nexpected stderr to contain: %s",
-             r->code, code, r->out, r->err, out ? out : "-",
-             err ? err : "-");
+             r->code, code, r->out, r->err, out ? out : "-", err ? err : "-");
 }
 
 static itest_node_t node;
@@ -97,7 +101,8 @@ static void test_exit_codes(void **state) {
   run_free(&r);
   /* --json: the reply as sent, one line. */
   r = cli((const char *[]){"-p", port, "--json", "help", "command:rpc", NULL});
-  expect(&r, 0, "{\"command\":\"help\",\"params\":{\"command\":\"rpc\"},", NULL);
+  expect(&r, 0, "{\"command\":\"help\",\"params\":{\"command\":\"rpc\"},",
+         NULL);
   assert_int_equal(strchr(r.out, '\n') - r.out, (long)strlen(r.out) - 1);
   run_free(&r);
   /* --pretty indents; options may follow the command. */
@@ -210,8 +215,8 @@ static void test_settings(void **state) {
   (void)state;
   char env_port[64];
   snprintf(env_port, sizeof env_port, "MINIMA_CLI_PORT=%s", port);
-  run_t r = cli_env((const char *[]){env_port, NULL},
-                    (const char *[]){"help", NULL});
+  run_t r =
+      cli_env((const char *[]){env_port, NULL}, (const char *[]){"help", NULL});
   expect(&r, 0, "\"status\":true", NULL);
   run_free(&r);
   /* The option wins over the environment. */
@@ -305,7 +310,7 @@ static void test_password(void **state) {
   unlink(path);
 }
 
-/* ---- wait-sync ------------------------------------------------------------------ */
+/* ---- wait-sync ----------------------------------------------------------- */
 
 static itest_node_t chain;
 
@@ -370,7 +375,7 @@ static void test_wait_sync_without_status(void **state) {
   run_free(&r);
 }
 
-/* ---- completion -------------------------------------------------------------------- */
+/* ---- completion ---------------------------------------------------------- */
 
 /* Completes line (as typed, cursor at the end) in bash; COMPREPLY. */
 static char *complete(const char *line) {
@@ -379,10 +384,10 @@ static char *complete(const char *line) {
   assert_int_equal(r.code, 0);
   write_file(script, r.out, 0600);
   run_free(&r);
-  char *prog = mn__xasprintf(
-      "source '%s'; COMP_LINE=\"$1\"; COMP_POINT=${#COMP_LINE}; "
-      "_minima_cli; printf '%%s\\n' \"${COMPREPLY[@]}\"",
-      script);
+  char *prog =
+      mn__xasprintf("source '%s'; COMP_LINE=\"$1\"; COMP_POINT=${#COMP_LINE}; "
+                    "_minima_cli; printf '%%s\\n' \"${COMPREPLY[@]}\"",
+                    script);
   const char *argv[] = {"/bin/bash", "-c", prog, "bash", line, NULL};
   char *out, *err;
   int code = itest_run(argv, NULL, &out, &err);
@@ -450,8 +455,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_exit_codes, start_plain, stop),
       cmocka_unit_test_setup_teardown(test_quoting, start_plain, stop),
       cmocka_unit_test_setup_teardown(test_settings, start_plain, stop),
-      cmocka_unit_test_setup_teardown(test_password, start_locked,
-                                      stop_locked),
+      cmocka_unit_test_setup_teardown(test_password, start_locked, stop_locked),
       cmocka_unit_test(test_wait_sync),
       cmocka_unit_test_setup_teardown(test_wait_sync_without_status,
                                       start_plain, stop),

@@ -58,7 +58,9 @@ static int fake_init(mn_plugin_t *self, const mn_host_t *host, void **state) {
   return 0;
 }
 
-static void fake_fini(void *state) { free(state); }
+static void fake_fini(void *state) {
+  free(state);
+}
 
 static const mn_cfg_key_t fake_config[] = {
     {"top", MN_CFG_INT, "50", 0, 1000000, "the network's top block"},

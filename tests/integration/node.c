@@ -35,8 +35,8 @@ static bool reaped(itest_node_t *n, int flags) {
   pid_t r = waitpid(n->pid, &status, flags);
   if (r != n->pid)
     return false;
-  n->exit_code = WIFEXITED(status) ? WEXITSTATUS(status)
-                                   : 128 + WTERMSIG(status);
+  n->exit_code =
+      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   n->pid = 0;
   return true;
 }
@@ -74,8 +74,8 @@ bool itest_node_start(itest_node_t *n, const char *tag,
                                    O_WRONLY | O_CREAT | O_APPEND, 0600);
   posix_spawn_file_actions_addopen(&fa, 2, n->log,
                                    O_WRONLY | O_CREAT | O_APPEND, 0600);
-  int rc = posix_spawn(&n->pid, argv[0], &fa, NULL, (char *const *)argv,
-                       environ);
+  int rc =
+      posix_spawn(&n->pid, argv[0], &fa, NULL, (char *const *)argv, environ);
   posix_spawn_file_actions_destroy(&fa);
   free(data);
   if (rc != 0) {
@@ -139,8 +139,8 @@ void itest_node_free(itest_node_t *n) {
     char msg[8192];
     snprintf(msg, sizeof msg, "%s", log);
     free(log);
-    fail_msg("minimad exited with status %d when stopped; its log:\n%s",
-             code, msg);
+    fail_msg("minimad exited with status %d when stopped; its log:\n%s", code,
+             msg);
   }
 }
 

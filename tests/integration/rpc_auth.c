@@ -21,9 +21,16 @@ static void test_public_bind_needs_password(void **state) {
   sprintf(data, "%s/data", dir);
   char port[16];
   snprintf(port, sizeof port, "%d", tc_free_port());
-  const char *argv[] = {itest_bin("minimad"), "--profile", "dev",
-                        "--data-dir", data, "--port", port, "--set",
-                        "rpc.bind=0.0.0.0", NULL};
+  const char *argv[] = {itest_bin("minimad"),
+                        "--profile",
+                        "dev",
+                        "--data-dir",
+                        data,
+                        "--port",
+                        port,
+                        "--set",
+                        "rpc.bind=0.0.0.0",
+                        NULL};
   char *out, *err;
   int code = itest_run(argv, NULL, &out, &err);
   if (code != 1 ||
@@ -41,18 +48,32 @@ static void test_public_bind_needs_password(void **state) {
   free(err);
   /* The same with a password starts (see the other tests); an IPv6
    * wildcard is just as public. */
-  const char *argv6[] = {itest_bin("minimad"), "--profile", "dev",
-                         "--data-dir", data, "--port", port, "--set",
-                         "rpc.bind=::", NULL};
+  const char *argv6[] = {itest_bin("minimad"),
+                         "--profile",
+                         "dev",
+                         "--data-dir",
+                         data,
+                         "--port",
+                         port,
+                         "--set",
+                         "rpc.bind=::",
+                         NULL};
   code = itest_run(argv6, NULL, &out, &err);
   assert_int_equal(code, 1);
   assert_non_null(strstr(err, "[rpc] bind = \"::\" lets other machines"));
   free(out);
   free(err);
   /* Not an address at all. */
-  const char *argvx[] = {itest_bin("minimad"), "--profile", "dev",
-                         "--data-dir", data, "--port", port, "--set",
-                         "rpc.bind=nonsense", NULL};
+  const char *argvx[] = {itest_bin("minimad"),
+                         "--profile",
+                         "dev",
+                         "--data-dir",
+                         data,
+                         "--port",
+                         port,
+                         "--set",
+                         "rpc.bind=nonsense",
+                         NULL};
   code = itest_run(argvx, NULL, &out, &err);
   assert_int_equal(code, 1);
   assert_non_null(strstr(err, "ERROR [rpc] [rpc] bind = \"nonsense\" is not an "
@@ -68,8 +89,9 @@ static itest_node_t node;
 
 static int start_with_password(void **state) {
   (void)state;
-  const char *args[] = {"--profile", "dev", "--set", "rpc.bind=0.0.0.0",
-                        "--set", "rpc.password=s3cret", NULL};
+  const char *args[] = {
+      "--profile",           "dev", "--set", "rpc.bind=0.0.0.0", "--set",
+      "rpc.password=s3cret", NULL};
   if (!itest_node_start(&node, "rpc-auth", args)) {
     char *log = itest_node_log(&node);
     fail_msg("minimad did not start (exit %d):\n%s", node.exit_code, log);

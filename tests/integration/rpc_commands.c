@@ -57,7 +57,7 @@ static int teardown(void **state) {
   return 0;
 }
 
-/* ---- helpers ------------------------------------------------------------------ */
+/* ---- helpers ------------------------------------------------------------- */
 
 /* Percent-encodes a command line for a GET target. */
 static char *encode(const char *line) {
@@ -142,7 +142,7 @@ static const char *bad_value(const char *type) {
   return NULL;
 }
 
-/* ---- the registry, command by command ------------------------------------------ */
+/* ---- the registry, command by command ------------------------------------ */
 
 static void test_every_command(void **state) {
   (void)state;
@@ -216,7 +216,7 @@ static void test_every_command(void **state) {
   json_decref(help);
 }
 
-/* ---- envelope rules ----------------------------------------------------------------- */
+/* ---- envelope rules ------------------------------------------------------ */
 
 static void test_envelope(void **state) {
   (void)state;
@@ -318,8 +318,8 @@ static void test_browsers(void **state) {
                     "\r\nAccess-Control-Request-Method: POST\r\n\r\n");
   assert_int_equal(r.status, 204);
   assert_string_equal(tc_header(&r, "access-control-allow-origin"), "*");
-  assert_non_null(strstr(tc_header(&r, "access-control-allow-headers"),
-                         "Authorization"));
+  assert_non_null(
+      strstr(tc_header(&r, "access-control-allow-headers"), "Authorization"));
   tc_resp_free(&r);
   /* Another site's page cannot use a node that has no password. */
   r = raw("GET /rpc HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: "

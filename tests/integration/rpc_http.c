@@ -36,10 +36,10 @@ static int setup(void **state) {
     setrlimit(RLIMIT_NOFILE, &rl);
   }
   const char *args[] = {"--profile", "all",
-                        "--set", "rpc.max_request_bytes=2048",
-                        "--set", "rpc.max_headers=20",
-                        "--set", "rpc.idle_timeout_ms=1000",
-                        "--set", "rpc.max_connections=1100",
+                        "--set",     "rpc.max_request_bytes=2048",
+                        "--set",     "rpc.max_headers=20",
+                        "--set",     "rpc.idle_timeout_ms=1000",
+                        "--set",     "rpc.max_connections=1100",
                         NULL};
   if (!itest_node_start(&node, "rpc-http", args)) {
     char *log = itest_node_log(&node);
@@ -89,8 +89,7 @@ static void test_keep_alive(void **state) {
   assert_true(tc_sends(&c, "GET /help HTTP/1.1\r\n\r\nGET /rpc HTTP/1.1\r\n"
                            "\r\n"));
   json_t *a = read_json(&c), *b = read_json(&c);
-  assert_string_equal(json_string_value(json_object_get(a, "command")),
-                      "help");
+  assert_string_equal(json_string_value(json_object_get(a, "command")), "help");
   assert_string_equal(json_string_value(json_object_get(b, "command")), "rpc");
   json_decref(a);
   json_decref(b);
@@ -126,8 +125,7 @@ static void test_bad_requests(void **state) {
   free(big);
   char hdrs[2048] = "GET /help HTTP/1.1\r\n";
   for (int i = 0; i < 21; i++)
-    snprintf(hdrs + strlen(hdrs), sizeof hdrs - strlen(hdrs), "X-%d: y\r\n",
-             i);
+    snprintf(hdrs + strlen(hdrs), sizeof hdrs - strlen(hdrs), "X-%d: y\r\n", i);
   strcat(hdrs, "\r\n");
   expect_status(hdrs, 431, "max_headers");
 }

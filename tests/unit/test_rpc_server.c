@@ -39,7 +39,7 @@ typedef struct fx {
 
 static fx_t *g_fx;
 
-/* ---- the server side (loop thread) ------------------------------------------ */
+/* ---- the server side (loop thread) --------------------------------------- */
 
 static void answer(rpc_request_t *req) {
   char *body = NULL;
@@ -76,14 +76,13 @@ static void on_request(rpc_request_t *req, void *data) {
     rpc_stats_t st;
     rpc_server_stats(f->srv, &st);
     char body[256];
-    int n = snprintf(body, sizeof body,
-                     "held=%d connections=%zu requests=%llu rejected=%llu "
-                     "timeouts=%llu bad=%llu buffered=%zu",
-                     f->held != NULL, st.connections,
-                     (unsigned long long)st.requests,
-                     (unsigned long long)st.rejected,
-                     (unsigned long long)st.timeouts,
-                     (unsigned long long)st.bad_requests, st.buffered);
+    int n = snprintf(
+        body, sizeof body,
+        "held=%d connections=%zu requests=%llu rejected=%llu "
+        "timeouts=%llu bad=%llu buffered=%zu",
+        f->held != NULL, st.connections, (unsigned long long)st.requests,
+        (unsigned long long)st.rejected, (unsigned long long)st.timeouts,
+        (unsigned long long)st.bad_requests, st.buffered);
     rpc_respond(req, 200, body, (size_t)n, NULL);
     return;
   }
@@ -172,7 +171,7 @@ static int teardown(void **state) {
   return 0;
 }
 
-/* ---- helpers (client side) ------------------------------------------------------- */
+/* ---- helpers (client side) ----------------------------------------------- */
 
 static void expect_reply(tc_conn_t *c, int status, const char *body) {
   tc_resp_t r;
@@ -199,7 +198,7 @@ static char *stats(fx_t *f) {
   return s;
 }
 
-/* ---- tests -------------------------------------------------------------------------- */
+/* ---- tests --------------------------------------------------------------- */
 
 static void test_reply_headers(void **state) {
   fx_t *f = *state;
@@ -345,13 +344,13 @@ static void test_malformed(void **state) {
   expect_error_and_close(f->port, "GARBAGE\r\n\r\n", 400,
                          "malformed HTTP request");
   /* A bare CR inside a header (smuggling, injection). */
-  expect_error_and_close(f->port, "GET / HTTP/1.1\r\nX: a\rb: c\r\n\r\n",
-                         400, "malformed HTTP request");
+  expect_error_and_close(f->port, "GET / HTTP/1.1\r\nX: a\rb: c\r\n\r\n", 400,
+                         "malformed HTTP request");
   expect_error_and_close(f->port, "GET / HTTP/9.Q\r\n\r\n", 400,
                          "malformed HTTP request");
-  expect_error_and_close(
-      f->port, "POST / HTTP/1.1\r\nContent-Length: zz\r\n\r\n", 400,
-      "malformed HTTP request");
+  expect_error_and_close(f->port,
+                         "POST / HTTP/1.1\r\nContent-Length: zz\r\n\r\n", 400,
+                         "malformed HTTP request");
   expect_error_and_close(f->port,
                          "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
                          "\r\nZZ\r\n",
@@ -368,9 +367,9 @@ static void test_malformed(void **state) {
 static void test_limits(void **state) {
   fx_t *f = *state;
   /* Announced body too large: refused before the body is sent. */
-  expect_error_and_close(
-      f->port, "POST / HTTP/1.1\r\nContent-Length: 5000\r\n\r\n", 413,
-      "max_request_bytes");
+  expect_error_and_close(f->port,
+                         "POST / HTTP/1.1\r\nContent-Length: 5000\r\n\r\n", 413,
+                         "max_request_bytes");
   /* A chunked body that grows past the limit. */
   tc_conn_t c;
   assert_true(tc_open(&c, f->port));
@@ -401,8 +400,7 @@ static void test_limits(void **state) {
   /* Too many header lines. */
   char hdrs[1024] = "GET / HTTP/1.1\r\n";
   for (int i = 0; i < 17; i++)
-    snprintf(hdrs + strlen(hdrs), sizeof hdrs - strlen(hdrs), "X-%d: y\r\n",
-             i);
+    snprintf(hdrs + strlen(hdrs), sizeof hdrs - strlen(hdrs), "X-%d: y\r\n", i);
   strcat(hdrs, "\r\n");
   expect_error_and_close(f->port, hdrs, 431, "max_headers");
   /* Exactly at the header limit is fine. */
@@ -572,8 +570,7 @@ static void many(fx_t *f, int n, int counts[3]) {
   for (int i = 0; i < n; i++) {
     tc_resp_t r;
     int rc = tc_read(&c[i], &r, false, TC_WAIT_MS);
-    if (rc == TC_OK && r.status == 200 &&
-        strcmp(r.body, "GET /many||-") == 0)
+    if (rc == TC_OK && r.status == 200 && strcmp(r.body, "GET /many||-") == 0)
       counts[0]++;
     else if (rc == TC_OK && r.status == 503)
       counts[1]++;

@@ -27,8 +27,7 @@ static void expect_target(const char *target, const char *line) {
 static void expect_bad_target(const char *target, size_t at) {
   char *out = NULL;
   size_t len = 0, bad = 99;
-  assert_int_equal(rpc_target_command(target, strlen(target), &out, &len,
-                                      &bad),
+  assert_int_equal(rpc_target_command(target, strlen(target), &out, &len, &bad),
                    MN_EFORMAT);
   assert_null(out);
   assert_int_equal(bad, at);
@@ -70,13 +69,13 @@ static void test_utf8(void **state) {
   const char *ok = "plain \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80";
   assert_int_equal(rpc_utf8_check(ok, strlen(ok)), strlen(ok));
   assert_int_equal(rpc_utf8_check("ab\xff", 3), 2);
-  assert_int_equal(rpc_utf8_check("\xc0\xaf", 2), 0);           /* overlong */
-  assert_int_equal(rpc_utf8_check("x\xe0\x80\xaf", 4), 1);      /* overlong */
-  assert_int_equal(rpc_utf8_check("\xed\xa0\x80", 3), 0);       /* surrogate */
-  assert_int_equal(rpc_utf8_check("\xf4\x90\x80\x80", 4), 0);   /* > U+10FFFF */
-  assert_int_equal(rpc_utf8_check("ab\xc3", 3), 2);             /* cut */
-  assert_int_equal(rpc_utf8_check("ab\xe2\x82", 4), 2);         /* cut */
-  assert_int_equal(rpc_utf8_check("\xc3\x28", 2), 0);           /* bad tail */
+  assert_int_equal(rpc_utf8_check("\xc0\xaf", 2), 0);         /* overlong */
+  assert_int_equal(rpc_utf8_check("x\xe0\x80\xaf", 4), 1);    /* overlong */
+  assert_int_equal(rpc_utf8_check("\xed\xa0\x80", 3), 0);     /* surrogate */
+  assert_int_equal(rpc_utf8_check("\xf4\x90\x80\x80", 4), 0); /* > U+10FFFF */
+  assert_int_equal(rpc_utf8_check("ab\xc3", 3), 2);           /* cut */
+  assert_int_equal(rpc_utf8_check("ab\xe2\x82", 4), 2);       /* cut */
+  assert_int_equal(rpc_utf8_check("\xc3\x28", 2), 0);         /* bad tail */
   assert_int_equal(rpc_utf8_check("", 0), 0);
 }
 
@@ -177,20 +176,20 @@ static void test_browser_guard(void **state) {
   /* A local page and a typed-in address are fine. */
   assert_null(rpc_browser_refusal("http://localhost:3000", "same-site",
                                   "127.0.0.1:9005"));
-  assert_null(rpc_browser_refusal("http://127.0.0.1:8080", NULL,
-                                  "127.0.0.1:9005"));
+  assert_null(
+      rpc_browser_refusal("http://127.0.0.1:8080", NULL, "127.0.0.1:9005"));
   assert_null(rpc_browser_refusal("http://[::1]:8080", "same-origin", NULL));
   assert_null(rpc_browser_refusal(NULL, "none", "127.0.0.1:9005"));
   /* Other sites are refused. */
-  const char *why = rpc_browser_refusal("https://evil.example", NULL,
-                                        "127.0.0.1:9005");
+  const char *why =
+      rpc_browser_refusal("https://evil.example", NULL, "127.0.0.1:9005");
   assert_non_null(why);
   assert_non_null(strstr(why, "Origin"));
   assert_non_null(rpc_browser_refusal("null", NULL, NULL));
-  assert_non_null(rpc_browser_refusal("http://localhost.evil.example", NULL,
-                                      NULL));
-  assert_non_null(rpc_browser_refusal("http://127.0.0.1.evil.example:80",
-                                      NULL, NULL));
+  assert_non_null(
+      rpc_browser_refusal("http://localhost.evil.example", NULL, NULL));
+  assert_non_null(
+      rpc_browser_refusal("http://127.0.0.1.evil.example:80", NULL, NULL));
   why = rpc_browser_refusal(NULL, "cross-site", "127.0.0.1:9005");
   assert_non_null(why);
   assert_non_null(strstr(why, "Sec-Fetch-Site"));
@@ -231,9 +230,9 @@ static void test_mask(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_target),     cmocka_unit_test(test_utf8),
-      cmocka_unit_test(test_base64),     cmocka_unit_test(test_secret_equal),
-      cmocka_unit_test(test_auth),       cmocka_unit_test(test_loopback),
+      cmocka_unit_test(test_target),        cmocka_unit_test(test_utf8),
+      cmocka_unit_test(test_base64),        cmocka_unit_test(test_secret_equal),
+      cmocka_unit_test(test_auth),          cmocka_unit_test(test_loopback),
       cmocka_unit_test(test_browser_guard), cmocka_unit_test(test_mask),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

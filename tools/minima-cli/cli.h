@@ -46,8 +46,8 @@ void cli_reply_free(cli_reply_t *r);
  * CLI_OK when every result has status true, CLI_FAILED otherwise (a
  * message in why), CLI_UNREACHABLE when the node did not answer or the
  * answer is not JSON (why says which). */
-int cli_call(const cli_target_t *t, const char *line, json_t **out,
-             char **raw, char *why, size_t cap);
+int cli_call(const cli_target_t *t, const char *line, json_t **out, char **raw,
+             char *why, size_t cap);
 
 /* wait-sync: polls status until the node is in sync; returns an exit
  * status.  interval_ms between polls. */

@@ -73,8 +73,9 @@ static const char bash_script[] =
 
 int cli_completion(const char *shell) {
   if (strcmp(shell, "bash") != 0) {
-    fprintf(stderr, "minima-cli: completion for \"%s\" is not available; "
-                    "only bash is\n",
+    fprintf(stderr,
+            "minima-cli: completion for \"%s\" is not available; "
+            "only bash is\n",
             shell);
     return CLI_USAGE;
   }
@@ -92,8 +93,7 @@ int cli_complete(const cli_target_t *t, const char *what, const char *cmd) {
     }
     const char *name;
     json_t *v;
-    json_object_foreach(json_object_get(j, "response"), name, v)
-        puts(name);
+    json_object_foreach(json_object_get(j, "response"), name, v) puts(name);
     puts("wait-sync");
     puts("completion");
     json_decref(j);

@@ -53,10 +53,8 @@ static int wait_fd(int fd, short events, int64_t deadline) {
   return rc; /* 0: timed out */
 }
 
-static int connect_one(const struct addrinfo *ai, int64_t deadline,
-                       int *err) {
-  int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
-                                     SOCK_NONBLOCK,
+static int connect_one(const struct addrinfo *ai, int64_t deadline, int *err) {
+  int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
                   ai->ai_protocol);
   if (fd < 0) {
     *err = errno;
@@ -172,8 +170,7 @@ int cli_post(const cli_target_t *t, const char *line, cli_reply_t *out,
     fd = connect_one(ai, cdeadline, &err);
   freeaddrinfo(ais);
   if (fd < 0) {
-    snprintf(why, cap, "cannot reach the node at %s: %s%s", addr,
-             strerror(err),
+    snprintf(why, cap, "cannot reach the node at %s: %s%s", addr, strerror(err),
              err == ECONNREFUSED ? " (is minimad running, with the rpc "
                                    "plugin, on that port?)"
                                  : "");
@@ -218,8 +215,10 @@ int cli_post(const cli_target_t *t, const char *line, cli_reply_t *out,
     }
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
       if (wait_fd(fd, POLLOUT, deadline) == 0) {
-        snprintf(why, cap, "no reply from the node at %s within %d ms "
-                 "(--timeout)", addr, t->timeout_ms);
+        snprintf(why, cap,
+                 "no reply from the node at %s within %d ms "
+                 "(--timeout)",
+                 addr, t->timeout_ms);
         goto out;
       }
       continue;
@@ -241,8 +240,10 @@ int cli_post(const cli_target_t *t, const char *line, cli_reply_t *out,
   for (;;) {
     int w = wait_fd(fd, POLLIN, deadline);
     if (w == 0) {
-      snprintf(why, cap, "no reply from the node at %s within %d ms "
-               "(--timeout)", addr, t->timeout_ms);
+      snprintf(why, cap,
+               "no reply from the node at %s within %d ms "
+               "(--timeout)",
+               addr, t->timeout_ms);
       goto out;
     }
     ssize_t n = recv(fd, buf, sizeof buf, 0);
@@ -263,9 +264,10 @@ int cli_post(const cli_target_t *t, const char *line, cli_reply_t *out,
     if (st.done)
       break;
     if (HTTP_PARSER_ERRNO(&p) != HPE_OK) {
-      snprintf(why, cap, "%s answered, but not in HTTP (%s); is that the "
-               "node's RPC port?", addr,
-               http_errno_description(HTTP_PARSER_ERRNO(&p)));
+      snprintf(why, cap,
+               "%s answered, but not in HTTP (%s); is that the "
+               "node's RPC port?",
+               addr, http_errno_description(HTTP_PARSER_ERRNO(&p)));
       goto out;
     }
   }
@@ -313,8 +315,8 @@ static void finish(cli_reply_t *r, char **raw) {
   cli_reply_free(r);
 }
 
-int cli_call(const cli_target_t *t, const char *line, json_t **out,
-             char **raw, char *why, size_t cap) {
+int cli_call(const cli_target_t *t, const char *line, json_t **out, char **raw,
+             char *why, size_t cap) {
   *out = NULL;
   if (raw)
     *raw = NULL;
@@ -335,8 +337,10 @@ int cli_call(const cli_target_t *t, const char *line, json_t **out,
     return CLI_FAILED;
   }
   if (!j) {
-    snprintf(why, cap, "the node at %s replied with HTTP %d and no JSON: "
-             "%.200s", cli_address(t), r.status, r.body);
+    snprintf(why, cap,
+             "the node at %s replied with HTTP %d and no JSON: "
+             "%.200s",
+             cli_address(t), r.status, r.body);
     finish(&r, raw);
     return CLI_UNREACHABLE;
   }

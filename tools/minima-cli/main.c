@@ -105,7 +105,7 @@ static void set_str(char **slot, const char *v) {
   *slot = mn__xstrdup(v);
 }
 
-/* ---- the config file ------------------------------------------------------- */
+/* ---- the config file ----------------------------------------------------- */
 
 static char *default_config_path(void) {
   const char *xdg = getenv("XDG_CONFIG_HOME");
@@ -154,17 +154,15 @@ static int read_config(const char *path, bool required, settings_t *s) {
                 "minima-cli: warning: %s holds a password and other users "
                 "can read it; chmod 600 it\n",
                 path);
-    } else if (strcmp(e->key, "port") == 0 && is_int && n >= 1 &&
-               n <= 65535) {
+    } else if (strcmp(e->key, "port") == 0 && is_int && n >= 1 && n <= 65535) {
       s->port = (int)n;
     } else if (strcmp(e->key, "timeout") == 0 && is_int && n >= 0 &&
                n <= 86400) {
       s->timeout_s = (int)n;
     } else {
-      bool known = strcmp(e->key, "host") == 0 ||
-                   strcmp(e->key, "password") == 0 ||
-                   strcmp(e->key, "port") == 0 ||
-                   strcmp(e->key, "timeout") == 0;
+      bool known =
+          strcmp(e->key, "host") == 0 || strcmp(e->key, "password") == 0 ||
+          strcmp(e->key, "port") == 0 || strcmp(e->key, "timeout") == 0;
       fprintf(stderr,
               "minima-cli: %s:%u: %s; the keys are host (text), port "
               "(1..65535), password (text) and timeout (seconds)\n",
@@ -177,7 +175,7 @@ static int read_config(const char *path, bool required, settings_t *s) {
   return status;
 }
 
-/* ---- the command line sent to the node ---------------------------------------------- */
+/* ---- the command line sent to the node ----------------------------------- */
 
 /* Joins the arguments into one command line, quoting values that hold
  * spaces (the shell took the user's quotes away). */
@@ -352,8 +350,7 @@ int main(int argc, char **argv) {
   if (!rc) {
     cli_target_t t = {.host = s.host,
                       .port = s.port,
-                      .password = s.password && *s.password ? s.password
-                                                            : NULL,
+                      .password = s.password && *s.password ? s.password : NULL,
                       .timeout_ms = s.timeout_s * 1000};
     if (strcmp(cmd, "wait-sync") == 0) {
       rc = optind + 1 == argc
