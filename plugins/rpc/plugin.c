@@ -118,7 +118,19 @@ static void on_request(rpc_request_t *req, void *data) {
   char *decoded = NULL;
   const char *line;
   size_t len;
-  if (req->method == HTTP_POST) {
+  size_t blen = req->body_len;
+  const char *b = rpc_trim(req->body, &blen);
+  if (req->method == HTTP_POST && blen && (b[0] == '{' || b[0] == '[')) {
+    /* A JSON request ({"command":..,"params":{..}}); a command line
+     * never starts with a brace or bracket. */
+    char err[200];
+    if (rpc_json_command(b, blen, &decoded, err, sizeof err) != 0) {
+      respond_envelope_error(req, err);
+      return;
+    }
+    line = decoded;
+    len = strlen(decoded);
+  } else if (req->method == HTTP_POST) {
     line = req->body;
     len = req->body_len;
   } else {

@@ -93,6 +93,14 @@ const char *rpc_browser_refusal(const char *origin, const char *fetch_site,
  * "...(N bytes)" when cut.  malloc()ed; NULL on allocation failure. */
 char *rpc_mask_secrets(const char *line, size_t len, size_t max);
 
+/* A POST body in JSON form, {"command": "send", "params": {"amount": "1",
+ * ...}} or an array of such objects, as a command line ("send amount:1 ..."
+ * joined with ";").  Parameter values may be strings, numbers, booleans or
+ * JSON objects/arrays (passed on as JSON).  0 and *out (malloc()ed), or
+ * MN_EFORMAT with *err (static text, or written into errbuf). */
+int rpc_json_command(const char *body, size_t len, char **out, char *errbuf,
+                     size_t errcap);
+
 /* ---- the server (server.c) ----------------------------------------------- */
 
 typedef struct rpc_server rpc_server_t;

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 #include <minima/errors.h>
 
 #include "rpc.h"
@@ -435,4 +437,98 @@ char *rpc_mask_secrets(const char *line, size_t len, size_t max) {
     return NULL;
   }
   return b.data;
+}
+
+/* ---- JSON request bodies ---------------------------------------------------- */
+
+static bool json_one(json_t *o, rpc_buf_t *b, char *errbuf, size_t cap) {
+  const char *cmd = json_string_value(json_object_get(o, "command"));
+  json_t *params = json_object_get(o, "params");
+  if (!json_is_object(o) || !cmd || !*cmd || strpbrk(cmd, " ;\"")) {
+    snprintf(errbuf, cap, "a JSON request is {\"command\": \"name\", "
+             "\"params\": {...}}");
+    return false;
+  }
+  if (params && !json_is_object(params)) {
+    snprintf(errbuf, cap, "\"params\" must be a JSON object");
+    return false;
+  }
+  const char *k;
+  json_t *v;
+  json_object_foreach(o, k, v) {
+    if (strcmp(k, "command") != 0 && strcmp(k, "params") != 0) {
+      snprintf(errbuf, cap, "unknown member \"%.60s\" in a JSON request", k);
+      return false;
+    }
+  }
+  rpc_buf_add(b, cmd, strlen(cmd));
+  json_object_foreach(params, k, v) {
+    if (!*k || strpbrk(k, " :;\"{}[]")) {
+      snprintf(errbuf, cap, "invalid parameter name \"%.60s\"", k);
+      return false;
+    }
+    char *text = NULL;
+    if (json_is_string(v))
+      text = strdup(json_string_value(v));
+    else if (json_is_true(v) || json_is_false(v) || json_is_number(v) ||
+             json_is_object(v) || json_is_array(v))
+      text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!text) {
+      snprintf(errbuf, cap, "parameter \"%.60s\" has no usable value", k);
+      return false;
+    }
+    /* The command language quotes with '"' and has no escape: a string
+     * holding one cannot be passed (JSON values keep theirs). */
+    bool quote = json_is_string(v) && strpbrk(text, " ;");
+    bool ok = !json_is_string(v) ||
+              (!strchr(text, '"') && strlen(text) == json_string_length(v));
+    if (!ok) {
+      snprintf(errbuf, cap, "parameter \"%.60s\": a text value cannot "
+               "contain '\"'", k);
+      free(text);
+      return false;
+    }
+    rpc_buf_printf(b, quote ? " %s:\"%s\"" : " %s:%s", k, text);
+    free(text);
+  }
+  return true;
+}
+
+int rpc_json_command(const char *body, size_t len, char **out, char *errbuf,
+                     size_t errcap) {
+  json_error_t jerr;
+  json_t *j = json_loadb(body, len, 0, &jerr);
+  if (!j) {
+    snprintf(errbuf, errcap, "invalid JSON request body: %s (line %d, "
+             "column %d)", jerr.text, jerr.line, jerr.column);
+    return MN_EFORMAT;
+  }
+  rpc_buf_t b = {0};
+  bool ok = true;
+  if (json_is_array(j)) {
+    size_t i;
+    json_t *e;
+    if (json_array_size(j) == 0) {
+      snprintf(errbuf, errcap, "an empty JSON request array");
+      ok = false;
+    }
+    json_array_foreach(j, i, e) {
+      if (!ok)
+        break;
+      if (i)
+        rpc_buf_add(&b, ";", 1);
+      ok = json_one(e, &b, errbuf, errcap);
+    }
+  } else {
+    ok = json_one(j, &b, errbuf, errcap);
+  }
+  json_decref(j);
+  if (!ok || !rpc_buf_add(&b, "", 0)) {
+    if (ok)
+      snprintf(errbuf, errcap, "out of memory");
+    rpc_buf_free(&b);
+    return MN_EFORMAT;
+  }
+  *out = b.data;
+  return 0;
 }

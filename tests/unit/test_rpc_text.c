@@ -228,12 +228,47 @@ static void test_mask(void **state) {
   free(m);
 }
 
+static void expect_json(const char *body, const char *line) {
+  char *out = NULL, err[200] = "";
+  int rc = rpc_json_command(body, strlen(body), &out, err, sizeof err);
+  if (!line) {
+    assert_int_equal(rc, MN_EFORMAT);
+    assert_true(err[0] != '\0');
+    return;
+  }
+  if (rc != 0)
+    fail_msg("%s: %s", body, err);
+  assert_string_equal(out, line);
+  free(out);
+}
+
+static void test_json_body(void **state) {
+  expect_json("{\"command\":\"status\"}", "status");
+  expect_json("{\"command\":\"send\",\"params\":{\"amount\":\"1.5\","
+              "\"address\":\"0xFF\",\"mine\":true,\"split\":3}}",
+              "send amount:1.5 address:0xFF mine:true split:3");
+  expect_json("{\"command\":\"runscript\",\"params\":{\"script\":"
+              "\"RETURN TRUE\",\"globals\":{\"@BLOCK\":\"1\"}}}",
+              "runscript script:\"RETURN TRUE\" globals:{\"@BLOCK\":\"1\"}");
+  expect_json("[{\"command\":\"balance\"},{\"command\":\"block\"}]",
+              "balance;block");
+  expect_json("{\"command\":\"x\",\"params\":{\"t\":\"say \\\"hi\\\"\"}}",
+              NULL);
+  expect_json("{\"command\":\"a;b\"}", NULL);
+  expect_json("{\"params\":{}}", NULL);
+  expect_json("{\"command\":\"x\",\"params\":[1]}", NULL);
+  expect_json("{\"command\":\"x\",\"extra\":1}", NULL);
+  expect_json("[]", NULL);
+  expect_json("{bad", NULL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_target),        cmocka_unit_test(test_utf8),
       cmocka_unit_test(test_base64),        cmocka_unit_test(test_secret_equal),
       cmocka_unit_test(test_auth),          cmocka_unit_test(test_loopback),
       cmocka_unit_test(test_browser_guard), cmocka_unit_test(test_mask),
+      cmocka_unit_test(test_json_body),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
