@@ -1537,57 +1537,11 @@ static int parse_address(cs_t *c, const char *a, mn_buf_t *out) {
 
 static int make_genesis(cs_t *c) {
   const cs_env_t *env = &c->env;
-  const mn_obj_api_t *obj = env->obj;
-  const mn_num_api_t *num = env->num;
-  mn_txpow_t *t = NULL;
-  cs_mmr_t *gm = NULL;
-  mn_txblock_t *tb = NULL;
-  int rc = mn_txpow_new(obj, &t);
-  if (rc)
-    return rc;
-  uint8_t maxhash[32];
-  memset(maxhash, 0xff, 32);
-  uint8_t zero = 0;
-  mn_txheader_t *h = &t->header;
-  if ((rc = obj->dup(t, maxhash, 32, &t->body->txndifficulty)) ||
-      (rc = obj->dup(t, maxhash, 32, &h->blockdifficulty)))
-    goto out;
-  num->from_i64(&h->nonce, 256);
-  num->from_i64(&h->timemilli, (int64_t)c->host->now_ms());
-  num->from_i64(&h->blocknumber, 1);
-  mn_data_t z;
-  if ((rc = obj->dup(t, &zero, 1, &z)))
-    goto out;
-  for (int i = 0; i < MN_CASCADE_LEVELS; i++)
-    h->superparents[i] = z;
-  /* The genesis coin and its one-leaf MMR at block time 0. */
-  uint8_t trueaddr[32];
-  obj->script_address("RETURN TRUE", 11, trueaddr);
-  mn_coin_t gc;
-  memset(&gc, 0, sizeof gc);
-  gc.coinid.data = (const uint8_t *)MN_GENESIS_COINID;
-  gc.coinid.len = 20;
-  gc.address.data = trueaddr;
-  gc.address.len = 32;
-  num->from_i64(&gc.amount, 1000000000);
-  gc.tokenid.data = &zero;
-  gc.tokenid.len = 1;
-  gc.storestate = true;
-  num->from_i64(&gc.created, 0);
-  mn_mmrdata_t leaf;
-  if ((rc = obj->coin_leaf(&gc, false, &leaf)))
-    goto out;
-  gm = cs_mmr_new(0);
-  if ((rc = cs_mmr_add(env, gm, &leaf, NULL)))
-    goto out;
-  cs_mmr_finalize(env, gm);
-  /* Input: the genesis coin; output: everything to the payout address. */
   uint8_t payout[64];
-  size_t plen = 32;
-  memcpy(payout, trueaddr, 32);
+  size_t plen = 0;
   if (c->genesis_address[0]) {
     mn_buf_t pb = {0};
-    rc = parse_address(c, c->genesis_address, &pb);
+    int rc = parse_address(c, c->genesis_address, &pb);
     if (!rc) {
       memcpy(payout, pb.data, pb.len);
       plen = pb.len;
@@ -1599,78 +1553,31 @@ static int make_genesis(cs_t *c) {
                    "address of at most 64 bytes; set a valid address or "
                    "leave it empty",
                    c->genesis_address);
-      goto out;
+      return rc;
     }
   }
-  if ((rc = mn_add_txn_inputs(obj, t, &t->body->txn, &gc)))
-    goto out;
-  mn_coin_t outc;
-  memset(&outc, 0, sizeof outc);
-  outc.coinid.data = &zero;
-  outc.coinid.len = 1;
-  outc.address.data = payout;
-  outc.address.len = plen;
-  num->from_i64(&outc.amount, 1000000000);
-  outc.tokenid.data = &zero;
-  outc.tokenid.len = 1;
-  outc.storestate = true;
-  num->from_i64(&outc.created, 0);
-  if ((rc = mn_add_txn_outputs(obj, t, &t->body->txn, &outc)))
-    goto out;
-  mn_coinproof_t cp;
-  memset(&cp, 0, sizeof cp);
-  cp.coin = gc;
-  if ((rc = cs_mmr_proof_to_peak(env, gm, 0, t, &cp.proof)) ||
-      (rc = mn_add_witness_coinproofs(obj, t, &t->body->witness, &cp)))
-    goto out;
-  mn_scriptproof_t sp;
-  memset(&sp, 0, sizeof sp);
-  if ((rc = obj->scriptproof_make(t, "RETURN TRUE", 11, NULL, &sp)) ||
-      (rc = mn_add_witness_scripts(obj, t, &t->body->witness, &sp)))
-    goto out;
-  if ((rc = obj->txpow_set_bodyhash(t, t)) || (rc = obj->txpow_compute(t)))
-    goto out;
-  if ((rc = cs_txblock_build(env, gm, t, NULL, 0, &tb)))
-    goto out;
-  {
-    cs_mmr_t *layer;
-    if ((rc = cs_txblock_layer(env, tb, &layer, NULL)))
-      goto out;
-    mn_mmrdata_t root;
-    rc = cs_mmr_root(env, layer, &root);
-    cs_mmr_free(layer);
-    if (rc || (rc = obj->dup(t, root.hash, root.len, &h->mmrroot)))
-      goto out;
-    h->mmrtotal = root.value;
-  }
-  if ((rc = obj->txpow_compute(t)))
-    goto out;
-  obj->free(tb);
-  tb = NULL;
-  if ((rc = cs_txblock_build(env, gm, t, NULL, 0, &tb)))
-    goto out;
+  mn_txpow_t *t;
+  mn_txblock_t *tb;
+  int rc = cs_genesis(env, (int64_t)c->host->now_ms(), plen ? payout : NULL,
+                      plen, &t, &tb);
+  if (rc)
+    return rc;
   cs_node_t *n;
-  mn_txblock_t *tbn = tb;
-  tb = NULL;
-  if ((rc = make_node(c, tbn, NULL, &n)))
-    goto out;
+  if ((rc = make_node(c, tb, NULL, &n))) {
+    env->obj->free(t);
+    return rc;
+  }
   cs_tree_set_root(env, &c->tree, n);
   cs_op_put(c, CS_DB_META, "root", 4, n->txpow->txpowid, 32);
   node_store(c, n);
   store_txpow(c, t);
-  t = NULL;
   char hex[80];
   c->host->log(c->self, MN_LOG_INFO, "genesis block created: %s",
                cs_hex(n->txpow->txpowid, 32, hex, sizeof hex));
   publish_block(c, c->t_connected, n, false);
   publish_tip(c, n, -1, NULL, -1, 0, 1);
   mark_main(c);
-  rc = cs_commit(c);
-out:
-  obj->free(t);
-  obj->free(tb);
-  cs_mmr_free(gm);
-  return rc;
+  return cs_commit(c);
 }
 
 /* ---- loading ----------------------------------------------------------------------- */

@@ -319,6 +319,17 @@ int cs_txblock_layer(const cs_env_t *env, const mn_txblock_t *tb,
 int cs_txblock_encode(const cs_env_t *env, const mn_txblock_t *tb,
                       mn_buf_t *out);
 
+/* ---- genesis (genesis.c) ---------------------------------------------- */
+
+/* The genesis coin (its address is written into addrbuf). */
+int cs_genesis_coin(const cs_env_t *env, uint8_t addrbuf[32], mn_coin_t *gc);
+/* The pre-genesis MMR: block time 0, the genesis coin at entry 0. */
+cs_mmr_t *cs_genesis_mmr(const cs_env_t *env);
+/* The genesis TxPoW (block 1) paying payout (NULL: the RETURN TRUE
+ * address) and its TxBlock on the pre-genesis MMR.  New roots. */
+int cs_genesis(const cs_env_t *env, int64_t timemilli, const uint8_t *payout,
+               size_t plen, mn_txpow_t **txpow, mn_txblock_t **txblock);
+
 /* ---- checks (check.c) -------------------------------------------------- */
 
 /* Per-transaction script verdict cache (Transaction.mHaveCheckedMonotonic
