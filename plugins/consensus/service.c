@@ -426,12 +426,6 @@ typedef struct post {
   struct post *next;
 } post_t;
 
-static post_t *g_unused_posts; /* (never used: posts live in cs_t below) */
-
-typedef struct post_list {
-  post_t *head;
-} post_list_t;
-
 static void post_finish(cs_t *c, post_t *p, const mn_chain_post_result_t *r) {
   if (!p->canceled && p->cb)
     p->cb(r, p->data);
@@ -483,7 +477,6 @@ static int s_txn_post(const mn_chain_t *ch, const mn_txpow_t *draft,
                       uint64_t *ticket) {
   cs_t *c = cs_of(ch);
   (void)flags;
-  (void)g_unused_posts;
   if (!draft || !draft->body)
     return MN_EINVAL;
   if (!c->tree.tip || c->stopping)
