@@ -188,7 +188,7 @@ static int cmd_status(mn_call_t *call, json_t *params, void *data) {
   json_object_set_new(mem, "ram", jsize(rss_bytes()));
   json_object_set_new(mem, "disk", jsize(dir_size(dd, 0)));
   json_t *files = json_object();
-  snprintf(buf, sizeof buf, "%s/data.mdb", dd);
+  snprintf(buf, sizeof buf, "%s/store/data.mdb", dd);
   struct stat st;
   json_object_set_new(files, "chaindb",
                       jsize(stat(buf, &st) == 0 ? (uint64_t)st.st_blocks * 512
@@ -265,6 +265,8 @@ static int cmd_status(mn_call_t *call, json_t *params, void *data) {
 
   json_t *mining = json_object();
   json_object_set_new(mining, "automine", json_boolean(c->automine));
+  json_object_set_new(mining, "active",
+                      json_boolean(c->pulse_busy || c->mining != NULL));
   json_object_set_new(mining, "mined", json_integer((json_int_t)c->stats.mined));
   json_object_set_new(mining, "blocks",
                       json_integer((json_int_t)c->stats.mined_blocks));

@@ -166,6 +166,7 @@ static void test_basic_burn_link_and_dup(void **state) {
   /* A burn transaction whose link hash is not the main txn id. */
   t = copy_draft(c);
   assert_int_equal(obj->txpow_compute(t), 0);
+  sp = t->body->witness.scripts[0];
   mn_coin_t other = *c->coin;
   uint8_t oid[32];
   memset(oid, 3, 32);
