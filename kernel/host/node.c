@@ -534,6 +534,10 @@ static void teardown(mn__node_t *n) {
   for (size_t i = 0; i < n->nservices; i++)
     free(n->services[i].name);
   free(n->services);
+  /* Lookups a harness made through the kernel's own handle. */
+  for (size_t i = 0; i < n->kernel.nuses; i++)
+    free(n->kernel.uses[i]);
+  free(n->kernel.uses);
   mn__config_free(n->cfg);
   free(n->label);
   free(n->kernel_name);
