@@ -31,11 +31,20 @@ typedef struct example {
 
 /* One line per command, sorted by name.  See "ADDING A COMMAND" above. */
 static const example_t examples[] = {
+    {"automine", "automine enable:false", "\"automine\":false"},
+    {"block", "block", "\"block\":\"1\""},
     {"example", "example name:Alice", "\"message\":\"Hello, Alice!\""},
+    {"hashtest", "hashtest amount:1000", " MH/s\""},
     {"help", "help command:help", "\"fullhelp\":"},
+    {"mempool", "mempool", "\"txpow\":["},
+    {"printchain", "printchain depth:2", "\"chain\":\"\\n 1 [0/"},
+    {"printmmr", "printmmr", "\"entrynumber\":\"2\""},
+    {"printtree", "printtree cascade:true", "\"cascade\":"},
     {"quit", "quit", "\"message\":\"Shutdown complete\""},
     {"rpc", "rpc action:listusers", "\"rpcusers\":[]"},
     {"runscript", "runscript script:\"RETURN TRUE\"", "\"success\":true"},
+    {"status", "status", "\"minima\":\"1000000000\""},
+    {"txpow", "txpow block:1", "\"isblock\":true"},
 };
 
 static itest_node_t node;
