@@ -1765,8 +1765,8 @@ int cs_start(cs_t *c) {
       return rc;
   }
   c->started = true;
-  if (c->automine)
-    cs_pulse_start(c);
+  /* The timer also does housekeeping; it mines only with automine on. */
+  cs_pulse_start(c);
   return 0;
 }
 

@@ -694,8 +694,6 @@ static int cmd_automine(mn_call_t *call, json_t *params, void *data) {
     cs_pulse_once(c);
   } else if (e) {
     c->automine = strcmp(e, "true") == 0;
-    if (c->automine)
-      cs_pulse_start(c);
   }
   c->host->call_reply(call, json_pack("{s:b}", "automine", c->automine));
   return 0;

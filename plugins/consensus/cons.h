@@ -89,6 +89,7 @@ typedef struct cs {
   bool stopping;
   bool started;
   cs_mine_t *mining; /* mines in flight, linked */
+  void *posts;       /* txn_post operations in flight (service.c) */
   bool pulse_busy;
   mn_timer_t *pulse_timer;
 

@@ -426,11 +426,19 @@ typedef struct post {
   struct post *next;
 } post_t;
 
+static void post_unlink(cs_t *c, post_t *p) {
+  for (post_t **q = (post_t **)&c->posts; *q; q = &(*q)->next)
+    if (*q == p) {
+      *q = p->next;
+      return;
+    }
+}
+
 static void post_finish(cs_t *c, post_t *p, const mn_chain_post_result_t *r) {
+  post_unlink(c, p);
   if (!p->canceled && p->cb)
     p->cb(r, p->data);
   free(p);
-  (void)c;
 }
 
 static void post_entry_done(cs_t *c, const mn_chain_verdict_t *v,
@@ -491,9 +499,13 @@ static int s_txn_post(const mn_chain_t *ch, const mn_txpow_t *draft,
   p->ticket = c->next_ticket++;
   if (ticket)
     *ticket = p->ticket;
+  p->next = c->posts;
+  c->posts = p;
   rc = cs_mine(c, t, post_mined, p);
-  if (rc)
+  if (rc) {
+    post_unlink(c, p);
     free(p);
+  }
   return rc;
 }
 
@@ -726,6 +738,9 @@ static void s_cancel(const mn_chain_t *ch, uint64_t ticket) {
   for (cs_job_t *j = c->jobs; j; j = j->next)
     if (j->ticket == ticket)
       j->canceled = true;
+  for (post_t *p = c->posts; p; p = p->next)
+    if (p->ticket == ticket)
+      p->canceled = true;
 }
 
 void cs_service_init(cs_t *c) {

@@ -50,6 +50,8 @@ static void test_kill_twenty_times(void **state) {
     if (t < seen)
       fail_msg("round %d: tip %lld after restart, %lld seen before", round,
                (long long)t, (long long)seen);
+    if (round % 5 == 4)
+      check_chain(&n, cn_tip(&n));
     seen = cn_wait_tip(&n, t + 1 + rand() % 4);
     assert_true(seen > t);
     cn_sleep(rand() % 150);

@@ -801,6 +801,35 @@ static void test_ibd_and_reorg(void **state) {
   node_close(&B);
 }
 
+static bool idle(void *arg) {
+  node_t *n = arg;
+  return !n->c->mining && !n->c->jobs && !n->c->posts;
+}
+
+static void test_cancel_post(void **state) {
+  (void)state;
+  /* Any body will do: posting fills the rest and mines it. */
+  mn_txpow_t *d;
+  assert_int_equal(mn_txpow_new(A.h->obj, &d), 0);
+  pwait_t w;
+  memset(&w, 0, sizeof w);
+  uint64_t ticket = 0;
+  assert_int_equal(A.ch->txn_post(A.ch, d, 0, on_post, &w, &ticket), 0);
+  assert_true(ticket != 0);
+  A.ch->cancel(A.ch, ticket);
+  run_until(idle, &A);
+  assert_true(idle(&A));
+  assert_false(w.done);
+  /* Posting needs a body. */
+  mn_txpow_t *nobody;
+  assert_int_equal(mn_txpow_copy(A.h->obj, d, &nobody), 0);
+  nobody->body = NULL;
+  assert_int_equal(A.ch->txn_post(A.ch, nobody, 0, on_post, &w, NULL),
+                   MN_EINVAL);
+  A.h->obj->free(nobody);
+  A.h->obj->free(d);
+}
+
 static void test_restart(void **state) {
   (void)state;
   mn_chain_tip_t before = {.size = sizeof before};
@@ -855,6 +884,7 @@ int main(void) {
       cmocka_unit_test(test_failing_script_and_bad_proof),
       cmocka_unit_test(test_block_with_double_spend),
       cmocka_unit_test(test_ibd_and_reorg),
+      cmocka_unit_test(test_cancel_post),
       cmocka_unit_test(test_restart),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
