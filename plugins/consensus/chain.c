@@ -810,6 +810,7 @@ static bool process(cs_t *c, const mn_txpow_t *first, uint64_t origin) {
       if (pid->len == 32 && cs_idmap_get(&c->invalid, pid->data)) {
         cs_fail_t f = {MN_CHAIN_R_INVALID_PARENT, "its parent is invalid"};
         reject_block(c, t, &f);
+        unstore_txpow(c, t);
         continue;
       }
       mn_txpow_t *owned = NULL;

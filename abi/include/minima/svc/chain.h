@@ -323,7 +323,10 @@ typedef struct mn_chain_genesis {
 
 /* A TxPoW arrived (peer, local mining or a post), decoded, before checks. */
 #define MN_CHAIN_TOPIC_TXPOW_RECEIVED "chain.txpow.received"
-/* It passed the entry checks and was stored (relay says fully valid). */
+/* It passed the entry checks and was stored (relay says fully valid).
+ * TxPoWs mined or posted on this node arrive here with origin 0: p2p
+ * announces those with relay set (a peer's TxPoW is announced from its
+ * submit verdict instead). */
 #define MN_CHAIN_TOPIC_TXPOW_ACCEPTED "chain.txpow.accepted"
 /* It failed a check: at entry, or as a block (stage BLOCK). */
 #define MN_CHAIN_TOPIC_TXPOW_REJECTED "chain.txpow.rejected"
