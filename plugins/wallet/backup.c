@@ -329,6 +329,7 @@ static int cmd_restore(mn_call_t *call, json_t *params, void *data) {
   wal_t *w = data;
   const mn_host_t *h = w->host;
   const char *password = h->call_param(call, "password");
+  bool shutdown = wal_param_bool(w, call, "shutdown", false);
   if (!password)
     password = "minima";
   if (w->posts) {
@@ -356,7 +357,7 @@ static int cmd_restore(mn_call_t *call, json_t *params, void *data) {
   h->call_set(call, "restore", o);
   h->call_set(call, "message", json_string("Restore complete"));
   h->call_reply(call, NULL);
-  if (wal_param_bool(w, call, "shutdown", false))
+  if (shutdown)
     h->shutdown(w->self, 0, "restored a wallet backup");
   return 0;
 }
