@@ -601,15 +601,16 @@ static void mark_main(cs_t *c) {
   }
 }
 
+/* A cascaded block and its txns can never be used again (setInCascade):
+ * they leave the RAM store, staying in the txpow database. */
 static void set_in_cascade(cs_t *c, const mn_txpow_t *t) {
-  cs_entry_t *e = cs_idmap_get(&c->ram, t->txpowid);
-  if (e)
-    e->in_cascade = true;
   const mn_txbody_t *b = t->body;
   for (uint32_t i = 0; b && i < b->n_txpowlist; i++)
-    if (b->txpowlist[i].len == 32 &&
-        (e = cs_idmap_get(&c->ram, b->txpowlist[i].data)))
-      e->in_cascade = true;
+    if (b->txpowlist[i].len == 32)
+      ram_del(c, b->txpowlist[i].data);
+  uint8_t id[32];
+  memcpy(id, t->txpowid, 32);
+  ram_del(c, id);
 }
 
 static void put_meta_cascade(cs_t *c) {

@@ -45,17 +45,20 @@ typedef struct node {
 
 static double now_s(void) { return (double)mn__mono_ns() / 1e9; }
 
-static uint64_t rss_kb(void) {
+/* A /proc/self/status figure in KiB ("VmRSS:", "RssAnon:", "RssFile:"). */
+static uint64_t status_kb(const char *key) {
   FILE *f = fopen("/proc/self/status", "r");
   char line[256];
   uint64_t kb = 0;
+  size_t kl = strlen(key);
   while (f && fgets(line, sizeof line, f))
-    if (strncmp(line, "VmRSS:", 6) == 0)
-      kb = strtoull(line + 6, NULL, 10);
+    if (strncmp(line, key, kl) == 0)
+      kb = strtoull(line + kl, NULL, 10);
   if (f)
     fclose(f);
   return kb;
 }
+
 
 static uint64_t disk_kb(const char *dir) {
   char cmd[4200];
@@ -68,6 +71,15 @@ static uint64_t disk_kb(const char *dir) {
     pclose(p);
   }
   return kb;
+}
+
+static void print_memory(int64_t blocks, const char *dir) {
+  printf("after %lld blocks: RSS %llu KiB (heap and stacks %llu KiB, "
+         "mapped store pages %llu KiB), store %llu KiB on disk\n",
+         (long long)blocks, (unsigned long long)status_kb("VmRSS:"),
+         (unsigned long long)status_kb("RssAnon:"),
+         (unsigned long long)status_kb("RssFile:"),
+         (unsigned long long)disk_kb(dir));
 }
 
 static bool node_open(node_t *nd, const char *dir, bool make) {
@@ -236,8 +248,7 @@ static int cmd_make(long n, const char *file, const char *dir) {
   fclose(f);
   printf("made %lld blocks (one transaction each) in %.1f s: %.0f blocks/s\n",
          (long long)tip, secs, (double)(tip - 1) / secs);
-  printf("after %lld blocks: RSS %llu KiB, store %llu KiB\n", (long long)tip,
-         (unsigned long long)rss_kb(), (unsigned long long)disk_kb(dir));
+  print_memory(tip, dir);
   node_close(&nd);
   return 0;
 }
@@ -341,9 +352,7 @@ static int cmd_replay(const char *file, const char *dir) {
   obj->free(last);
   printf("replayed %zu blocks in %.2f s: %.0f blocks/s (full checks)\n",
          n - 1, secs, (double)(n - 1) / secs);
-  printf("after %lld blocks: RSS %llu KiB, store %llu KiB\n",
-         (long long)t.number, (unsigned long long)rss_kb(),
-         (unsigned long long)disk_kb(dir));
+  print_memory(t.number, dir);
   if (!ok)
     fprintf(stderr, "chain-replay: the replay did not end on the file's last "
                     "block (tip %lld; %s)\n",
