@@ -254,6 +254,12 @@ static int cmd_status(mn_call_t *call, json_t *params, void *data) {
                       json_integer((json_int_t)db_count(c, CS_DB_TXPOW)));
   json_object_set_new(tx, "archivedb",
                       json_integer((json_int_t)db_count(c, CS_DB_ARCHIVE)));
+  json_t *rej = json_object();
+  for (int i = 1; i < MN_CHAIN_R_COUNT; i++)
+    if (c->stats.rejected[i])
+      json_object_set_new(rej, mn_chain_reason_name((mn_chain_reason_t)i),
+                          json_integer((json_int_t)c->stats.rejected[i]));
+  json_object_set_new(tx, "rejected", rej);
   json_object_set_new(r, "txpow", tx);
 
   mn_chain_sync_t sy = {.size = sizeof sy};

@@ -667,9 +667,9 @@ static void test_block_with_double_spend(void **state) {
   int64_t tip = tip_of(&A);
   mn_txpow_t *blk = block_template(&A);
   for (int k = 0; k < 2; k++) {
-    uint8_t to[32];
-    memset(to, 0x60 + k, 32);
-    mn_txpow_t *d = draft_spend(&A, coin, to, "RETURN TRUE");
+    /* Both pay RETURN TRUE's address (they differ by their PRNG), so the
+     * one that is mined later leaves a coin the next tests can spend. */
+    mn_txpow_t *d = draft_spend(&A, coin, g_dest, "RETURN TRUE");
     mn_txpow_t *t;
     assert_int_equal(cs_generate(A.c, d, &t), 0);
     uint8_t one = 1;
@@ -830,6 +830,158 @@ static void test_cancel_post(void **state) {
   A.h->obj->free(d);
 }
 
+/* The reference never checks a loose TxPoW's id against its own
+ * transaction difficulty (consensus.md §7.1): an unmined one is taken. */
+static void test_txn_pow_not_checked(void **state) {
+  (void)state;
+  mn_txpow_t *d;
+  assert_int_equal(mn_txpow_new(A.h->obj, &d), 0);
+  mn_txpow_t *t;
+  assert_int_equal(cs_generate(A.c, d, &t), 0);
+  uint8_t one = 1;
+  A.h->obj->dup(t, &one, 1, &t->header.blockdifficulty);
+  /* The hardest possible transaction difficulty: no id meets it. */
+  A.h->obj->dup(t, &one, 1, &t->body->txndifficulty);
+  assert_int_equal(A.h->obj->txpow_set_bodyhash(t, t), 0);
+  assert_int_equal(A.h->obj->txpow_compute(t), 0);
+  assert_false(t->txn_pow);
+  vwait_t w;
+  submit_txpow(&A, t, &w);
+  assert_int_equal(w.v.status, MN_CHAIN_ACCEPTED);
+  /* Generated magic: desired values are the defaults (QUIRK). */
+  mn_magic_t def;
+  A.h->obj->magic_default(&def);
+  assert_int_equal(A.h->num->cmp(&t->header.magic.desired_max_txpow_size,
+                                 &def.desired_max_txpow_size),
+                   0);
+  assert_int_equal(A.h->num->cmp(&t->header.magic.desired_max_txns,
+                                 &def.desired_max_txns),
+                   0);
+  A.h->obj->free(t);
+  A.h->obj->free(d);
+}
+
+/* A failing script that reads @BLOCK may pass later: the TxPoW is kept
+ * (not announced), unlike a monotonic one, which is dropped. */
+static void test_non_monotonic_script_kept(void **state) {
+  (void)state;
+  int count;
+  mn_coin_t *coin = coin_at(&A, g_dest, &count);
+  assert_non_null(coin);
+  const char *script = "RETURN @BLOCK GT 1000000";
+  uint8_t sa[32];
+  A.h->obj->script_address(script, strlen(script), sa);
+  mn_txpow_t *d = draft_spend(&A, coin, g_dest, script);
+  A.h->obj->dup(d, sa, 32, &d->body->txn.inputs[0].address);
+  A.h->obj->dup(d, sa, 32, &d->body->witness.coinproofs[0].coin.address);
+  A.h->obj->txpow_compute(d);
+  mn_txpow_t *t;
+  assert_int_equal(cs_generate(A.c, d, &t), 0);
+  uint8_t one = 1;
+  A.h->obj->dup(t, &one, 1, &t->header.blockdifficulty);
+  mine_local(A.h, t);
+  vwait_t w;
+  submit_txpow(&A, t, &w);
+  assert_int_equal(w.v.status, MN_CHAIN_ACCEPTED);
+  assert_false(w.v.relay);
+  assert_int_equal(w.v.reason, MN_CHAIN_R_SCRIPT);
+  mn_txpow_t *back;
+  assert_int_equal(A.ch->txpow_get(A.ch, t->txpowid, &back), 0);
+  A.h->obj->free(back);
+  A.h->obj->free(t);
+  A.h->obj->free(d);
+  A.h->obj->free(coin);
+}
+
+typedef struct few {
+  const mn_obj_api_t *obj;
+  mn_coin_t *c[4];
+  int n;
+} few_t;
+
+static int take_few(const mn_coin_t *coin, void *data) {
+  few_t *f = data;
+  if (f->n < 4)
+    assert_int_equal(mn_coin_copy(f->obj, coin, &f->c[f->n++]), 0);
+  return 0;
+}
+
+/* A loose (non-block) transaction spending coin back to g_dest. */
+static mn_txpow_t *loose(node_t *n, const mn_coin_t *coin) {
+  mn_txpow_t *d = draft_spend(n, coin, g_dest, "RETURN TRUE");
+  mn_txpow_t *t;
+  assert_int_equal(cs_generate(n->c, d, &t), 0);
+  uint8_t one = 1;
+  n->h->obj->dup(t, &one, 1, &t->header.blockdifficulty);
+  mine_local(n->h, t);
+  n->h->obj->free(d);
+  return t;
+}
+
+/* With the mempool over its limit, a template drops the lowest-burn
+ * TxPoWs and later ones with no more burn are not announced. */
+static void test_mempool_full(void **state) {
+  (void)state;
+  const mn_obj_api_t *obj = A.h->obj;
+  int count;
+  mn_coin_t *coin = coin_at(&A, g_dest, &count);
+  assert_non_null(coin);
+  /* Split the coin in three (a posted TxPoW is a block here). */
+  mn_txpow_t *d = draft_spend(&A, coin, g_dest, "RETURN TRUE");
+  A.h->num->parse(&d->body->txn.outputs[0].amount, "1", 1);
+  mn_coin_t o = d->body->txn.outputs[0];
+  assert_int_equal(mn_add_txn_outputs(obj, d, &d->body->txn, &o), 0);
+  assert_int_equal(mn_add_txn_outputs(obj, d, &d->body->txn, &o), 0);
+  obj->txpow_compute(d);
+  pwait_t pw;
+  post(&A, d, &pw);
+  assert_int_equal(pw.status, MN_CHAIN_ACCEPTED);
+  mine(&A, 1);
+  obj->free(d);
+  obj->free(coin);
+  mn_chain_coin_query_t q;
+  memset(&q, 0, sizeof q);
+  q.size = sizeof q;
+  q.flags = MN_CHAIN_Q_ADDRESS;
+  q.address.data = g_dest;
+  q.address.len = 32;
+  q.depth = -1;
+  few_t f = {obj, {NULL}, 0};
+  assert_int_equal(A.ch->coins_search(A.ch, &q, take_few, &f), 0);
+  assert_int_equal(f.n, 3);
+  mn_txpow_t *t[3];
+  for (int k = 0; k < 3; k++)
+    t[k] = loose(&A, f.c[k]);
+  vwait_t w;
+  for (int k = 0; k < 2; k++) {
+    submit_txpow(&A, t[k], &w);
+    assert_int_equal(w.v.status, MN_CHAIN_ACCEPTED);
+    assert_true(w.v.relay);
+  }
+  /* Keep one: the next template drops the other and marks the mempool
+   * full at burn 0. */
+  A.c->env.p.mempool_max = 1;
+  mn_txpow_t *tmpl;
+  assert_int_equal(cs_generate(A.c, NULL, &tmpl), 0);
+  obj->free(tmpl);
+  submit_txpow(&A, t[2], &w);
+  assert_int_equal(w.v.status, MN_CHAIN_ACCEPTED);
+  assert_false(w.v.relay);
+  assert_int_equal(w.v.reason, MN_CHAIN_R_MEMPOOL_FULL);
+  A.c->env.p.mempool_max = 5000;
+  /* The counters of status show what was refused. */
+  json_t *env;
+  json_t *r = exec(&A, "status", &env);
+  json_t *rej = json_object_get(json_object_get(r, "txpow"), "rejected");
+  assert_true(json_integer_value(json_object_get(rej, "mempoolfull")) >= 1);
+  json_decref(env);
+  for (int k = 0; k < 3; k++) {
+    obj->free(t[k]);
+    obj->free(f.c[k]);
+  }
+  mine(&A, 1);
+}
+
 static void test_restart(void **state) {
   (void)state;
   mn_chain_tip_t before = {.size = sizeof before};
@@ -883,6 +1035,11 @@ int main(void) {
       cmocka_unit_test(test_future_block),
       cmocka_unit_test(test_failing_script_and_bad_proof),
       cmocka_unit_test(test_block_with_double_spend),
+      cmocka_unit_test(test_txn_pow_not_checked),
+      cmocka_unit_test(test_non_monotonic_script_kept),
+      cmocka_unit_test(test_mempool_full),
+      /* Mines 40 blocks: coins older than the tree root are then found
+       * only when the wallet marked them relevant (none here). */
       cmocka_unit_test(test_ibd_and_reorg),
       cmocka_unit_test(test_cancel_post),
       cmocka_unit_test(test_restart),
