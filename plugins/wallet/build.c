@@ -342,6 +342,18 @@ static void do_post(wal_post_t *p) {
            NULL);
     return;
   }
+  /* The chain's txncheck first: a transaction that cannot be valid now
+   * (a script not satisfied yet, a proof too old) is refused with its
+   * reason rather than posted. */
+  mn_chain_check_t chk = {.size = sizeof chk};
+  if (ch->txn_check(ch, p->draft, &chk) == 0 && !chk.valid) {
+    char msg[512];
+    snprintf(msg, sizeof msg, "Transaction rejected (%s): %s",
+             mn_chain_reason_name(chk.reason),
+             chk.message[0] ? chk.message : "the chain's checks fail");
+    finish(p, MN_EINVALID, msg, NULL);
+    return;
+  }
   int err = ch->txn_post(ch, p->draft, 0, posted, p, &p->ticket);
   if (err) {
     char msg[256];

@@ -608,10 +608,13 @@ static int cmd_newscript(mn_call_t *call, json_t *params, void *data) {
   wal_script_t *s;
   int err = wal_script_add(w, script, len, NULL, track ? WAL_S_TRACK : 0, &s);
   mn_buf_free(&c);
-  if (err)
+  if (err) {
     h->call_error(call, "Cannot store the script: %s", mn_strerror(err));
-  else
-    h->call_reply(call, wal_script_json(w, s));
+    return 0;
+  }
+  if (track)
+    wal_scan_addresses(w, (const uint8_t(*)[32])s->address, 1);
+  h->call_reply(call, wal_script_json(w, s));
   return 0;
 }
 

@@ -596,6 +596,73 @@ int wal_rescan(wal_t *w) {
   return err;
 }
 
+typedef struct scan_ctx {
+  wal_t *w;
+  wal_batch_t b;
+  wal_coin_t *add;
+  size_t n, cap;
+  int err;
+} scan_ctx_t;
+
+static int scan_coin(const mn_coin_t *coin, void *data) {
+  scan_ctx_t *x = data;
+  wal_t *w = x->w;
+  if (coin->coinid.len != 32 || wal_coin_find(w, coin->coinid.data, 32))
+    return 0;
+  for (size_t i = 0; i < x->n; i++)
+    if (!memcmp(x->add[i].coin->coinid.data, coin->coinid.data, 32))
+      return 0;
+  if (x->n == x->cap) {
+    size_t cap = x->cap ? x->cap * 2 : 16;
+    wal_coin_t *a = realloc(x->add, cap * sizeof *a);
+    if (!a) {
+      x->err = MN_ENOMEM;
+      return 1;
+    }
+    x->add = a;
+    x->cap = cap;
+  }
+  wal_coin_t c = {.spent = -1};
+  if (mn_coin_copy(w->obj, coin, &c.coin)) {
+    x->err = MN_ENOMEM;
+    return 1;
+  }
+  if (w->num->to_i64(&coin->created, &c.created))
+    c.created = 0;
+  if (coin->token)
+    wal_token_insert(w, coin->token, &x->b);
+  mn_buf_t rec = {0};
+  wal_coin_encode(w, &c, &rec);
+  wal_put(&x->b, w->db_coins, coin->coinid.data, 32, rec.data, rec.len);
+  mn_buf_free(&rec);
+  x->add[x->n++] = c;
+  return 0;
+}
+
+void wal_scan_addresses(wal_t *w, const uint8_t (*addrs)[32], size_t n) {
+  const mn_chain_t *ch = wal_chain(w);
+  if (!ch || n == 0 || w->stopping)
+    return;
+  scan_ctx_t x = {.w = w};
+  for (size_t i = 0; i < n && !x.err; i++) {
+    mn_chain_coin_query_t q = {.size = sizeof q,
+                               .flags = MN_CHAIN_Q_ADDRESS,
+                               .address = {addrs[i], 32},
+                               .depth = -1};
+    ch->coins_search(ch, &q, scan_coin, &x);
+  }
+  int err = x.err ? x.err : wal_commit(w, &x.b);
+  for (size_t i = 0; i < x.n; i++) {
+    if (!err && wal_coin_insert(w, &x.add[i]) == 0)
+      continue;
+    w->obj->free(x.add[i].coin);
+  }
+  wal_batch_free(&x.b);
+  free(x.add);
+  if (!err && x.n)
+    wal_refresh_kick(w);
+}
+
 void wal_catch_up(wal_t *w) {
   const mn_chain_t *ch = wal_chain(w);
   if (!ch)

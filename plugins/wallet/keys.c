@@ -167,8 +167,18 @@ static int store_keys(wal_t *w, const uint8_t (*pubs)[32], const uint32_t *idx,
         *last = wal_script_find(w, ss[i].address, 32);
     }
   }
-  if (with_script)
+  if (with_script) {
     w->next_seq += n;
+    /* Coins may already wait at a new address (a genesis paid to it, a
+     * wallet restored from its phrase). */
+    uint8_t(*addrs)[32] = malloc(n * 32);
+    if (addrs) {
+      for (size_t i = 0; i < n; i++)
+        memcpy(addrs[i], ss[i].address, 32);
+      wal_scan_addresses(w, (const uint8_t(*)[32])addrs, n);
+      free(addrs);
+    }
+  }
 out:
   wal_batch_free(&b);
   if (ss)

@@ -58,9 +58,12 @@ static int svc_add_script(const mn_wallet_t *svc, const char *script,
   wal_script_t *s;
   int err = wal_script_add(w, script, len, NULL, track ? WAL_S_TRACK : 0, &s);
   mn_buf_free(&c);
-  if (!err)
-    wal_script_fill(s, out);
-  return err;
+  if (err)
+    return err;
+  if (track)
+    wal_scan_addresses(w, (const uint8_t(*)[32])s->address, 1);
+  wal_script_fill(s, out);
+  return 0;
 }
 
 static int svc_find_address(const mn_wallet_t *svc, const uint8_t addr[32],

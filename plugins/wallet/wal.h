@@ -318,6 +318,8 @@ void wal_on_tip(const mn_event_t *ev, void *data);
 int wal_on_relevant(void *arg, void *data);
 /* Brings the wallet's coins to the chain's tip (start, restore). */
 void wal_catch_up(wal_t *w);
+/* Adds the chain's unspent coins at these (new) addresses. */
+void wal_scan_addresses(wal_t *w, const uint8_t (*addrs)[32], size_t n);
 /* Rescans the chain for unspent coins of every tracked address. */
 int wal_rescan(wal_t *w);
 /* Makes (or checks) the proof of one coin now. */
