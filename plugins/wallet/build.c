@@ -135,7 +135,7 @@ int wal_add_inputs(wal_t *w, void *owner, mn_transaction_t *t,
   for (size_t i = 0; i < n; i++) {
     wal_coin_t *c = coins[i];
     char *id = wal_hex(c->coin->coinid.data, c->coin->coinid.len);
-    int err = wal_coin_prove(w, c);
+    int err = wal_coin_prove(w, c, true);
     if (err) {
       snprintf(why, cap, "Cannot make an MMR proof for coin %s: %s",
                id ? id : "?", mn_strerror(err));

@@ -119,7 +119,7 @@ static int add_proof_script(wal_t *w, void *owner, mn_witness_t *wit,
   int err = 0;
   mn_coinproof_t *cp = NULL;
   wal_coin_t *wc = wal_coin_find(w, coin->coinid.data, coin->coinid.len);
-  if (wc && wc->spent < 0 && wal_coin_prove(w, wc) == 0)
+  if (wc && wc->spent < 0 && wal_coin_prove(w, wc, true) == 0)
     err = mn_coinproof_copy(w->obj, wc->proof, &cp);
   else if (!ch)
     err = MN_ESTATE;

@@ -724,16 +724,19 @@ void wal_catch_up(wal_t *w) {
 
 /* ---- proofs ------------------------------------------------------------ */
 
-int wal_coin_prove(wal_t *w, wal_coin_t *c) {
+int wal_coin_prove(wal_t *w, wal_coin_t *c, bool verify) {
   const mn_chain_t *ch = wal_chain(w);
   if (!ch)
     return MN_ESTATE;
   if (c->spent >= 0)
     return MN_ENOENT;
   if (c->proof) {
+    /* Reorgs drop the proofs they invalidate (undo_block), so the
+     * background refresh only looks at age; a spend asks the chain. */
     int64_t bt = -1;
     w->num->to_i64(&c->proof->proof.blocktime, &bt);
-    if (w->tip - bt < w->proof_refresh && ch->proof_valid(ch, c->proof))
+    if (w->tip - bt < w->proof_refresh &&
+        (!verify || ch->proof_valid(ch, c->proof)))
       return 0;
   }
   mn_coinproof_t *cp;
@@ -751,7 +754,7 @@ static void refresh_tick(mn_timer_t *t, void *data) {
   for (; w->refresh_at < w->ncoins && w->refresh_at < end; w->refresh_at++) {
     wal_coin_t *c = &w->coins[w->refresh_at];
     if (c->spent < 0)
-      wal_coin_prove(w, c);
+      wal_coin_prove(w, c, false);
   }
   if (w->refresh_at >= w->ncoins) {
     w->host->timer_stop(t);

@@ -221,7 +221,7 @@ static int svc_coin_proof(const mn_wallet_t *svc, const uint8_t coinid[32],
   wal_coin_t *c = wal_coin_find(w, coinid, 32);
   if (!c || c->spent >= 0)
     return MN_ENOENT;
-  int err = wal_coin_prove(w, c);
+  int err = wal_coin_prove(w, c, true);
   if (err)
     return err;
   return mn_coinproof_copy(w->obj, c->proof, out);

@@ -322,8 +322,9 @@ void wal_catch_up(wal_t *w);
 void wal_scan_addresses(wal_t *w, const uint8_t (*addrs)[32], size_t n);
 /* Rescans the chain for unspent coins of every tracked address. */
 int wal_rescan(wal_t *w);
-/* Makes (or checks) the proof of one coin now. */
-int wal_coin_prove(wal_t *w, wal_coin_t *c);
+/* Makes the proof of one coin now if it has none, or one older than
+ * proof_refresh blocks, or (verify) one the chain no longer accepts. */
+int wal_coin_prove(wal_t *w, wal_coin_t *c, bool verify);
 void wal_refresh_kick(wal_t *w);
 /* Token registry. */
 const mn_token_t *wal_token_find(wal_t *w, const uint8_t *id, size_t len);

@@ -86,8 +86,9 @@ static inline int wtest_start_in(wtest_t *t, uv_loop_t *loop, const char *dir,
           "log_level = \"warn\"\n"
           "[[plugin]]\nname = \"kissvm\"\n"
           "[[plugin]]\nname = \"wallet\"\n"
-          "[wallet]\nkeys = 4\n%s\n",
-          plugins, extra ? extra : "");
+          "[wallet]\n%s\n%s\n",
+          plugins, extra && strstr(extra, "keys =") ? "" : "keys = 4",
+          extra ? extra : "");
   fclose(f);
   mn__config_opts_t co = {.file = profile, .data_dir = t->data};
   int err = mn__node_create(&co, loop, label, &t->node, &t->why);
