@@ -29,7 +29,9 @@
 
 static cs_env_t env;
 
-static double now(void) { return (double)mn__mono_ns() / 1e9; }
+static double now(void) {
+  return (double)mn__mono_ns() / 1e9;
+}
 
 static double rate(double secs, size_t (*fn)(void *), void *arg) {
   fn(arg);
@@ -63,7 +65,7 @@ static void row(const char *what, double v, const char *unit) {
   printf("  %-44s %s%s\n", what, h, unit);
 }
 
-/* ---- mining ---------------------------------------------------------------- */
+/* ---- mining -------------------------------------------------------------- */
 
 typedef struct mine_arg {
   uint8_t *hdr;
@@ -132,14 +134,13 @@ static void bench_mining(void) {
   }
   for (int i = 0; i < 2; i++)
     pthread_join(tid[i], NULL);
-  row("miner loop, 2 threads (per thread)", (th[0].r + th[1].r) / 2,
-      "hash/s");
+  row("miner loop, 2 threads (per thread)", (th[0].r + th[1].r) / 2, "hash/s");
   row("miner loop, 2 threads (total)", th[0].r + th[1].r, "hash/s");
   mn_buf_free(&hdr);
   env.obj->free(t);
 }
 
-/* ---- validation -------------------------------------------------------------- */
+/* ---- validation ---------------------------------------------------------- */
 
 typedef struct val_arg {
   const mn_txpow_t *t;
@@ -225,14 +226,13 @@ static void bench_validation(void) {
   row("basic + signature", rate(SECONDS, validate, &a), "txpow/s");
   a.level = 2;
   if (env.vm)
-    row("basic + signature + script", rate(SECONDS, validate, &a),
-        "txpow/s");
+    row("basic + signature + script", rate(SECONDS, validate, &a), "txpow/s");
   mn_buf_free(&sig);
   cr->treekey_free(k);
   obj->free(t);
 }
 
-/* ---- MMR proofs ----------------------------------------------------------------- */
+/* ---- MMR proofs ---------------------------------------------------------- */
 
 typedef struct mmr_arg {
   cs_mmr_t *m;
@@ -297,8 +297,9 @@ int main(void) {
     char *slash = strrchr(exe, '/');
     if (slash)
       *slash = 0;
-    fprintf(f, "[node]\nplugin_dir = \"%s/../lib/minima/plugins\"\n"
-               "log_level = \"error\"\n[[plugin]]\nname = \"kissvm\"\n",
+    fprintf(f,
+            "[node]\nplugin_dir = \"%s/../lib/minima/plugins\"\n"
+            "log_level = \"error\"\n[[plugin]]\nname = \"kissvm\"\n",
             exe);
     fclose(f);
     mn__config_opts_t co = {.file = profile, .data_dir = data};

@@ -10,7 +10,9 @@
 
 #include "cs.h"
 
-void cs_cascade_init(cs_cascade_t *c) { memset(c, 0, sizeof *c); }
+void cs_cascade_init(cs_cascade_t *c) {
+  memset(c, 0, sizeof *c);
+}
 
 void cs_cascade_free(const cs_env_t *env, cs_cascade_t *c) {
   for (uint32_t i = 0; i < c->n; i++)
@@ -34,8 +36,7 @@ void cs_cascade_push(cs_cascade_t *c, mn_txpow_t *t, int32_t level) {
   n->superlevel = t->superlevel;
 }
 
-int cs_cascade_add(const cs_env_t *env, cs_cascade_t *c,
-                   const mn_txpow_t *t) {
+int cs_cascade_add(const cs_env_t *env, cs_cascade_t *c, const mn_txpow_t *t) {
   mn_txpow_t *copy;
   int rc = mn_txpow_copy(env->obj, t, &copy);
   if (rc)
@@ -71,7 +72,8 @@ int cs_cascade_chain(const cs_env_t *env, cs_cascade_t *c) {
         return rc;
       c->nodes[--w] = *cur;
       count++;
-      if (count >= env->p.cascade_level_nodes && level < MN_CASCADE_LEVELS - 1) {
+      if (count >= env->p.cascade_level_nodes &&
+          level < MN_CASCADE_LEVELS - 1) {
         level++;
         count = 0;
       }

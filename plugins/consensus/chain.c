@@ -114,7 +114,7 @@ int cs_db_read(cs_t *c, int db, const void *key, size_t klen, mn_buf_t *out) {
   return rc ? rc : out->err;
 }
 
-/* ---- logging and events ---------------------------------------------------- */
+/* ---- logging and events -------------------------------------------------- */
 
 void cs_note_reject(cs_t *c, mn_chain_reason_t r, const uint8_t id[32],
                     const char *msg) {
@@ -127,10 +127,9 @@ void cs_note_reject(cs_t *c, mn_chain_reason_t r, const uint8_t id[32],
     c->last_log[r] = 1;
     lv = MN_LOG_INFO;
   }
-  c->host->log(c->self, lv, "rejected %s (%s): %s%s", hex,
-               mn_chain_reason_name(r), msg,
-               lv == MN_LOG_INFO ? " (further ones of this kind at debug)"
-                                 : "");
+  c->host->log(
+      c->self, lv, "rejected %s (%s): %s%s", hex, mn_chain_reason_name(r), msg,
+      lv == MN_LOG_INFO ? " (further ones of this kind at debug)" : "");
 }
 
 typedef struct txpow_payload {
@@ -147,10 +146,9 @@ static void free_txpow_payload(void *p) {
 }
 
 void cs_publish_txpow(cs_t *c, mn_topic_t *t, mn_chain_status_t st,
-                      mn_chain_stage_t stage, mn_chain_reason_t r,
-                      bool relay, uint64_t origin, const uint8_t id[32],
-                      int64_t number, const mn_txpow_t *txpow,
-                      const char *msg) {
+                      mn_chain_stage_t stage, mn_chain_reason_t r, bool relay,
+                      uint64_t origin, const uint8_t id[32], int64_t number,
+                      const mn_txpow_t *txpow, const char *msg) {
   if (!t || !c->host->has_subscribers(t))
     return;
   txpow_payload_t *p = cs_xcalloc(1, sizeof *p);
@@ -285,7 +283,7 @@ static void publish_tip(cs_t *c, const cs_node_t *tip, int64_t oldn,
   c->host->publish(c->self, c->t_tip, e, sizeof *e, free);
 }
 
-/* ---- the RAM store ------------------------------------------------------------ */
+/* ---- the RAM store ------------------------------------------------------- */
 
 cs_entry_t *cs_ram_get(cs_t *c, const uint8_t id[32]) {
   cs_entry_t *e = cs_idmap_get(&c->ram, id);
@@ -410,9 +408,11 @@ static void unstore_txpow(cs_t *c, const mn_txpow_t *t) {
   ram_del(c, id);
 }
 
-/* ---- node records ---------------------------------------------------------------- */
+/* ---- node records -------------------------------------------------------- */
 
-static void put_u32(mn_buf_t *b, uint32_t v) { mn_buf_put_u32be(b, v); }
+static void put_u32(mn_buf_t *b, uint32_t v) {
+  mn_buf_put_u32be(b, v);
+}
 
 static void put_u64(mn_buf_t *b, uint64_t v) {
   put_u32(b, (uint32_t)(v >> 32));
@@ -501,7 +501,7 @@ static int load_node(cs_t *c, const void *p, size_t len, cs_node_t **out,
   return 0;
 }
 
-/* ---- making nodes ------------------------------------------------------------------ */
+/* ---- making nodes -------------------------------------------------------- */
 
 static bool hook_relevant(cs_t *c, const mn_coin_t *coin, bool spent,
                           int64_t number) {
@@ -538,7 +538,7 @@ static void node_store(cs_t *c, cs_node_t *n) {
   cs_op_put(c, CS_DB_META, "seq", 3, s, 8);
 }
 
-/* ---- recalculation ---------------------------------------------------------------- */
+/* ---- recalculation ------------------------------------------------------- */
 
 static int hold_coin(const mn_coin_t *coin, void *data) {
   cs_t *c = ((void **)data)[0];
@@ -661,8 +661,7 @@ static void cascade_cut(cs_t *c) {
   cs_tree_recalc(&c->env, &c->tree);
 }
 
-static void push_node(cs_node_t ***arr, size_t *n, size_t *cap,
-                      cs_node_t *x) {
+static void push_node(cs_node_t ***arr, size_t *n, size_t *cap, cs_node_t *x) {
   if (*n == *cap) {
     *cap = *cap ? *cap * 2 : 16;
     *arr = cs_xrealloc(*arr, *cap * sizeof **arr);
@@ -716,7 +715,7 @@ int cs_recalc(cs_t *c) {
   return rc;
 }
 
-/* ---- processing blocks (TxPoWProcessor.processTxPoW) ------------------------------ */
+/* ---- processing blocks (TxPoWProcessor.processTxPoW) --------------------- */
 
 typedef struct stackv {
   const mn_txpow_t **v;
@@ -867,7 +866,8 @@ static bool process(cs_t *c, const mn_txpow_t *first, uint64_t origin) {
     if (!ok || rc) {
       if (ok)
         snprintf(f.msg, sizeof f.msg, "cannot build the TxBlock: %s",
-                 mn_strerror(rc)), f.reason = MN_CHAIN_R_INTERNAL;
+                 mn_strerror(rc)),
+            f.reason = MN_CHAIN_R_INTERNAL;
       reject_block(c, t, &f);
       unstore_txpow(c, t);
       continue;
@@ -899,8 +899,7 @@ static bool process(cs_t *c, const mn_txpow_t *first, uint64_t origin) {
 void cs_collect_missing(cs_t *c, const mn_txpow_t *block, mn_buf_t *ids) {
   const mn_txbody_t *b = block->body;
   for (uint32_t i = 0; b && i < b->n_txpowlist; i++)
-    if (b->txpowlist[i].len == 32 &&
-        !cs_txpow_exists(c, b->txpowlist[i].data))
+    if (b->txpowlist[i].len == 32 && !cs_txpow_exists(c, b->txpowlist[i].data))
       mn_buf_put(ids, b->txpowlist[i].data, 32);
   int64_t rootn = c->tree.root ? c->tree.root->number : 0;
   const mn_txpow_t *cur = block;
@@ -932,7 +931,7 @@ void cs_collect_missing(cs_t *c, const mn_txpow_t *block, mn_buf_t *ids) {
   c->env.obj->free(owned);
 }
 
-/* ---- receiving (NIOMessage MSG_TXPOW, after the work-queue checks) ---------------- */
+/* ---- receiving (NIOMessage MSG_TXPOW, after the work-queue checks) ------- */
 
 static bool mempool_has_coin(cs_t *c, const mn_data_t *coinid) {
   size_t it = 0;
@@ -963,8 +962,8 @@ static bool mempool_coins(cs_t *c, const mn_txpow_t *t) {
   return false;
 }
 
-static void not_relayed(mn_chain_verdict_t *v, mn_chain_reason_t r,
-                        char *msg, size_t cap, const char *text) {
+static void not_relayed(mn_chain_verdict_t *v, mn_chain_reason_t r, char *msg,
+                        size_t cap, const char *text) {
   if (v->relay) {
     v->relay = false;
     v->reason = r;
@@ -973,8 +972,8 @@ static void not_relayed(mn_chain_verdict_t *v, mn_chain_reason_t r,
 }
 
 void cs_receive(cs_t *c, mn_txpow_t *txpow, uint64_t origin,
-                const cs_entry_result_t *er, mn_chain_verdict_t *v,
-                char *msg, size_t msgcap) {
+                const cs_entry_result_t *er, mn_chain_verdict_t *v, char *msg,
+                size_t msgcap) {
   const cs_env_t *env = &c->env;
   uint8_t id[32];
   memcpy(id, txpow->txpowid, 32);
@@ -988,9 +987,8 @@ void cs_receive(cs_t *c, mn_txpow_t *txpow, uint64_t origin,
   msg[0] = 0;
   v->message = msg;
   c->stats.received++;
-  cs_publish_txpow(c, c->t_received, 0, MN_CHAIN_STAGE_ENTRY,
-                   MN_CHAIN_R_NONE, false, origin, id, v->blocknumber, txpow,
-                   "");
+  cs_publish_txpow(c, c->t_received, 0, MN_CHAIN_STAGE_ENTRY, MN_CHAIN_R_NONE,
+                   false, origin, id, v->blocknumber, txpow, "");
   if (cs_txpow_exists(c, id) || cs_idmap_get(&c->invalid, id)) {
     v->status = MN_CHAIN_KNOWN;
     c->stats.known++;
@@ -1025,9 +1023,8 @@ void cs_receive(cs_t *c, mn_txpow_t *txpow, uint64_t origin,
     v->disconnect = true;
     snprintf(msg, msgcap, "%s", f.msg);
     cs_note_reject(c, f.reason, id, f.msg);
-    cs_publish_txpow(c, c->t_rejected, MN_CHAIN_REJECTED,
-                     MN_CHAIN_STAGE_ENTRY, f.reason, false, origin, id,
-                     v->blocknumber, txpow, f.msg);
+    cs_publish_txpow(c, c->t_rejected, MN_CHAIN_REJECTED, MN_CHAIN_STAGE_ENTRY,
+                     f.reason, false, origin, id, v->blocknumber, txpow, f.msg);
     env->obj->free(txpow);
     return;
   }
@@ -1112,7 +1109,7 @@ void cs_receive(cs_t *c, mn_txpow_t *txpow, uint64_t origin,
   cs_commit(c);
 }
 
-/* ---- generation (TxPoWGenerator.generateTxPoW) ------------------------------------ */
+/* ---- generation (TxPoWGenerator.generateTxPoW) --------------------------- */
 
 typedef struct memtx {
   cs_entry_t *e;
@@ -1325,11 +1322,12 @@ fail:
   return rc;
 }
 
-/* ---- coins ------------------------------------------------------------------------ */
+/* ---- coins --------------------------------------------------------------- */
 
 static bool coin_match(const cs_env_t *env, const mn_coin_t *coin,
                        const mn_chain_coin_query_t *q) {
-  if ((q->flags & MN_CHAIN_Q_TOKENID) && !cs_data_eq(&coin->tokenid, &q->tokenid))
+  if ((q->flags & MN_CHAIN_Q_TOKENID) &&
+      !cs_data_eq(&coin->tokenid, &q->tokenid))
     return false;
   if ((q->flags & MN_CHAIN_Q_COINID) && !cs_data_eq(&coin->coinid, &q->coinid))
     return false;
@@ -1442,7 +1440,7 @@ int cs_coin_proof(cs_t *c, const mn_coin_t *coin, int64_t block,
   return rc;
 }
 
-/* ---- sync blocks (IBD) ------------------------------------------------------------ */
+/* ---- sync blocks (IBD) --------------------------------------------------- */
 
 int cs_add_sync_block(cs_t *c, const mn_txblock_t *tb, bool *added) {
   *added = false;
@@ -1471,8 +1469,7 @@ int cs_add_sync_block(cs_t *c, const mn_txblock_t *tb, bool *added) {
     return 0;
   }
   const mn_data_t *pid = mn_txpow_parent(&tb->txpow);
-  cs_node_t *parent =
-      pid->len == 32 ? cs_tree_find(&c->tree, pid->data) : NULL;
+  cs_node_t *parent = pid->len == 32 ? cs_tree_find(&c->tree, pid->data) : NULL;
   if (!parent) {
     c->env.obj->free(copy);
     return MN_EINVALID;
@@ -1503,7 +1500,7 @@ int cs_install_cascade(cs_t *c, const cs_cascade_t *casc) {
   return 0;
 }
 
-/* ---- genesis ------------------------------------------------------------------- */
+/* ---- genesis ------------------------------------------------------------- */
 
 static int hexval(int ch) {
   if (ch >= '0' && ch <= '9')
@@ -1582,7 +1579,7 @@ static int make_genesis(cs_t *c) {
   return cs_commit(c);
 }
 
-/* ---- loading ----------------------------------------------------------------------- */
+/* ---- loading ------------------------------------------------------------- */
 
 typedef struct loaded {
   cs_node_t *node;
@@ -1646,8 +1643,9 @@ static int load_chain(cs_t *c) {
         all[n].seq = sq;
         n++;
       } else {
-        h->log(c->self, MN_LOG_WARN, "a stored tree node is unreadable; "
-                                     "it is skipped");
+        h->log(c->self, MN_LOG_WARN,
+               "a stored tree node is unreadable; "
+               "it is skipped");
       }
       r = h->cursor_get(cur, &k, &v, MN_CURSOR_NEXT);
     }
@@ -1688,8 +1686,10 @@ static int load_chain(cs_t *c) {
     cs_tree_add_child(&c->tree, parent, node);
   }
   if (dropped)
-    h->log(c->self, MN_LOG_INFO, "%zu stored nodes no longer attach and "
-                                 "were dropped", dropped);
+    h->log(c->self, MN_LOG_INFO,
+           "%zu stored nodes no longer attach and "
+           "were dropped",
+           dropped);
   cs_tree_recalc(&c->env, &c->tree);
   /* Finalise layers root first so children see finished parents. */
   for (cs_node_t *x = c->tree.tip; x; x = x->parent)
@@ -1704,10 +1704,10 @@ out:
   return rc;
 }
 
-/* ---- lifecycle --------------------------------------------------------------------- */
+/* ---- lifecycle ----------------------------------------------------------- */
 
-int cs_create(mn_plugin_t *self, const mn_host_t *host,
-              const mn_kissvm_t *vm, const cs_params_t *p, cs_t **out) {
+int cs_create(mn_plugin_t *self, const mn_host_t *host, const mn_kissvm_t *vm,
+              const cs_params_t *p, cs_t **out) {
   *out = NULL;
   cs_t *c = calloc(1, sizeof *c);
   if (!c)
@@ -1757,8 +1757,9 @@ int cs_start(cs_t *c) {
     return rc;
   if (c->tree.tip) {
     char hex[80];
-    h->log(c->self, MN_LOG_INFO, "chain loaded: tip %lld %s, root %lld, "
-                                 "cascade %u",
+    h->log(c->self, MN_LOG_INFO,
+           "chain loaded: tip %lld %s, root %lld, "
+           "cascade %u",
            (long long)c->tree.tip->number,
            cs_hex(c->tree.tip->txpow->txpowid, 32, hex, sizeof hex),
            (long long)c->tree.root->number, c->casc.n);
@@ -1804,4 +1805,6 @@ void cs_destroy(cs_t *c) {
 }
 
 /* Housekeeping the pulse timer calls. */
-void cs_housekeeping(cs_t *c) { ram_clean(c); }
+void cs_housekeeping(cs_t *c) {
+  ram_clean(c);
+}

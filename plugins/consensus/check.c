@@ -72,7 +72,7 @@ bool cs_coinids_unique(const mn_txpow_t *const *ts, size_t nt) {
   return ok;
 }
 
-/* ---- checkTxPoWBasic ------------------------------------------------------ */
+/* ---- checkTxPoWBasic ----------------------------------------------------- */
 
 static bool basic_txn(const cs_env_t *env, const mn_transaction_t *txn,
                       const mn_witness_t *w, const char *which,
@@ -95,8 +95,8 @@ static bool basic_txn(const cs_env_t *env, const mn_transaction_t *txn,
     for (uint32_t j = 0; j < i; j++)
       if (cs_data_eq(&w->coinproofs[j].coin.coinid, &pc->coinid))
         return fail(why, MN_CHAIN_R_BASIC,
-                    "%s transaction spends a coin id twice (input %u)",
-                    which, i);
+                    "%s transaction spends a coin id twice (input %u)", which,
+                    i);
     if (env->num->cmp(&in->amount, &pc->amount) != 0 ||
         !cs_data_eq(&in->address, &pc->address) ||
         !cs_data_eq(&in->tokenid, &pc->tokenid))
@@ -111,8 +111,7 @@ static bool basic_txn(const cs_env_t *env, const mn_transaction_t *txn,
       if (!in->token || obj->token_id(in->token, tid) ||
           !cs_data_is(&in->tokenid, tid, 32))
         return fail(why, MN_CHAIN_R_BASIC,
-                    "%s input %u token does not match its token id", which,
-                    i);
+                    "%s input %u token does not match its token id", which, i);
       if (!pc->token || obj->token_id(pc->token, tid) ||
           !cs_data_is(&pc->tokenid, tid, 32))
         return fail(why, MN_CHAIN_R_BASIC,
@@ -135,12 +134,10 @@ static bool basic_txn(const cs_env_t *env, const mn_transaction_t *txn,
       if (!o->token || obj->token_id(o->token, tid) ||
           !cs_data_is(&o->tokenid, tid, 32))
         return fail(why, MN_CHAIN_R_BASIC,
-                    "%s output %u token does not match its token id", which,
-                    k);
+                    "%s output %u token does not match its token id", which, k);
     } else if (create && !o->token) {
       return fail(why, MN_CHAIN_R_BASIC,
-                  "%s output %u creates a token without its details", which,
-                  k);
+                  "%s output %u creates a token without its details", which, k);
     }
   }
   return true;
@@ -168,7 +165,7 @@ bool cs_check_basic(const cs_env_t *env, const mn_txpow_t *t, cs_fail_t *why) {
   return true;
 }
 
-/* ---- signatures ------------------------------------------------------------ */
+/* ---- signatures ---------------------------------------------------------- */
 
 static bool sigs_ok(const cs_env_t *env, const uint8_t txnid[32],
                     const mn_witness_t *w) {
@@ -196,7 +193,7 @@ bool cs_check_signatures(const cs_env_t *env, const mn_txpow_t *t,
   return true;
 }
 
-/* ---- relay policy ------------------------------------------------------------ */
+/* ---- relay policy -------------------------------------------------------- */
 
 static uint64_t state_store(const cs_env_t *env, const mn_transaction_t *t) {
   uint64_t n = 0;
@@ -213,8 +210,8 @@ bool cs_check_state_size(const cs_env_t *env, const mn_txpow_t *t,
                          int64_t max) {
   if (!t->body)
     return true;
-  uint64_t total = state_store(env, &t->body->txn) +
-                   state_store(env, &t->body->burntxn);
+  uint64_t total =
+      state_store(env, &t->body->txn) + state_store(env, &t->body->burntxn);
   return max >= 0 && total <= (uint64_t)max;
 }
 
@@ -227,7 +224,7 @@ bool cs_check_relay(const cs_env_t *env, const mn_txpow_t *t) {
   return cs_check_state_size(env, t, MAX_RELAY_STORESTATESIZE);
 }
 
-/* ---- scripts ------------------------------------------------------------------ */
+/* ---- scripts ------------------------------------------------------------- */
 
 bool cs_scripts_monotonic(const mn_txpow_t *t, const cs_scripts_t *s) {
   bool txn = s->txn.checked && s->txn.monotonic;
@@ -279,8 +276,8 @@ static void ghex(mn_kiss_global_t *g, const char *name, const mn_data_t *d) {
 int cs_run_script(const cs_env_t *env, const mn_transaction_t *txn,
                   const mn_witness_t *w, uint32_t input, const char *script,
                   size_t len, const mn_num_t *blocknumber,
-                  const mn_num_t *blocktime, uint32_t maxops,
-                  bool *success, bool *monotonic, char *msg, size_t msgcap) {
+                  const mn_num_t *blocktime, uint32_t maxops, bool *success,
+                  bool *monotonic, char *msg, size_t msgcap) {
   const mn_num_api_t *num = env->num;
   *success = false;
   *monotonic = true;
@@ -450,20 +447,19 @@ static bool scripts_txn(const cs_env_t *env, const mn_transaction_t *txn,
       return fail(why, MN_CHAIN_R_SCRIPT, "%s input %u: no script", which, i);
     bool ok, mono;
     char msg[MN_KISS_MSG_MAX];
-    int rc = cs_run_script(env, txn, w, i, (const char *)sp->script.data,
-                           sp->script.len, bn, bt, ops, &ok, &mono, msg,
-                           sizeof msg);
+    int rc =
+        cs_run_script(env, txn, w, i, (const char *)sp->script.data,
+                      sp->script.len, bn, bt, ops, &ok, &mono, msg, sizeof msg);
     if (rc)
       return fail(why, MN_CHAIN_R_SCRIPT, "%s input %u: %s", which, i, msg);
     if (!mono)
       st->monotonic = false;
     if (!ok)
-      return fail(why, MN_CHAIN_R_SCRIPT, "%s input %u script fails: %s",
-                  which, i, msg);
+      return fail(why, MN_CHAIN_R_SCRIPT, "%s input %u script fails: %s", which,
+                  i, msg);
     if (!cs_data_is(&pc->tokenid, &k_zero, 1)) {
       if (!pc->token)
-        return fail(why, MN_CHAIN_R_SCRIPT, "%s input %u: no token", which,
-                    i);
+        return fail(why, MN_CHAIN_R_SCRIPT, "%s input %u: no token", which, i);
       const mn_data_t *ts = &pc->token->script;
       if (!is_return_true(ts)) {
         /* The trimmed script runs, as the reference does. */
@@ -475,8 +471,8 @@ static bool scripts_txn(const cs_env_t *env, const mn_transaction_t *txn,
         rc = cs_run_script(env, txn, w, i, (const char *)ts->data + a, b - a,
                            bn, bt, ops, &ok, &mono, msg, sizeof msg);
         if (rc)
-          return fail(why, MN_CHAIN_R_SCRIPT, "%s input %u token: %s", which,
-                      i, msg);
+          return fail(why, MN_CHAIN_R_SCRIPT, "%s input %u token: %s", which, i,
+                      msg);
         if (!mono)
           st->monotonic = false;
         if (!ok)
@@ -491,8 +487,7 @@ static bool scripts_txn(const cs_env_t *env, const mn_transaction_t *txn,
 
 bool cs_check_scripts(const cs_env_t *env, const mn_txpow_t *t,
                       const mn_num_t *bn, const mn_num_t *bt,
-                      const mn_num_t *maxops, cs_scripts_t *s,
-                      cs_fail_t *why) {
+                      const mn_num_t *maxops, cs_scripts_t *s, cs_fail_t *why) {
   if (!t->body)
     return fail(why, MN_CHAIN_R_SCRIPT, "no body");
   if (!scripts_txn(env, &t->body->txn, &t->body->witness, bn, bt, maxops,
@@ -502,7 +497,7 @@ bool cs_check_scripts(const cs_env_t *env, const mn_txpow_t *t,
                      maxops, &s->burn, "burn", why);
 }
 
-/* ---- MMR ------------------------------------------------------------------------ */
+/* ---- MMR ----------------------------------------------------------------- */
 
 static bool mmr_witness(const cs_env_t *env, const cs_mmr_t *mmr,
                         const mn_witness_t *w, cs_fail_t *why) {
@@ -520,15 +515,15 @@ static bool mmr_witness(const cs_env_t *env, const cs_mmr_t *mmr,
   return true;
 }
 
-bool cs_check_mmr(const cs_env_t *env, const cs_mmr_t *mmr,
-                  const mn_txpow_t *t, cs_fail_t *why) {
+bool cs_check_mmr(const cs_env_t *env, const cs_mmr_t *mmr, const mn_txpow_t *t,
+                  cs_fail_t *why) {
   if (!t->body)
     return true;
   return mmr_witness(env, mmr, &t->body->witness, why) &&
          mmr_witness(env, mmr, &t->body->burnwitness, why);
 }
 
-/* ---- checkTxPoWSimple --------------------------------------------------------------- */
+/* ---- checkTxPoWSimple ---------------------------------------------------- */
 
 bool cs_check_simple(const cs_env_t *env, const cs_mmr_t *mmr,
                      const mn_txpow_t *t, const mn_txpow_t *block,
@@ -557,7 +552,7 @@ bool cs_check_simple(const cs_env_t *env, const cs_mmr_t *mmr,
                           why);
 }
 
-/* ---- super parents ---------------------------------------------------------------- */
+/* ---- super parents ------------------------------------------------------- */
 
 bool cs_check_parents(const cs_node_t *parent, const cs_cascade_t *casc,
                       const mn_txpow_t *block) {
@@ -566,8 +561,7 @@ bool cs_check_parents(const cs_node_t *parent, const cs_cascade_t *casc,
     while (n->txpow->superlevel >= sup) {
       if (sup >= MN_CASCADE_LEVELS)
         return true; /* the reference would index past 31 and throw */
-      if (!cs_data_is(&block->header.superparents[sup], n->txpow->txpowid,
-                      32))
+      if (!cs_data_is(&block->header.superparents[sup], n->txpow->txpowid, 32))
         return false;
       sup++;
     }
@@ -592,7 +586,7 @@ bool cs_check_parents(const cs_node_t *parent, const cs_cascade_t *casc,
   return true;
 }
 
-/* ---- checkTxPoWBlock ------------------------------------------------------------- */
+/* ---- checkTxPoWBlock ----------------------------------------------------- */
 
 bool cs_check_block(const cs_env_t *env, cs_node_t *parent,
                     const cs_cascade_t *casc, const mn_txpow_t *block,
@@ -604,14 +598,12 @@ bool cs_check_block(const cs_env_t *env, cs_node_t *parent,
   if (!cs_data_is_zero(&h->chainid))
     return fail(why, MN_CHAIN_R_CHAINID, "block chain id is not 0x00");
   int64_t number;
-  if (cs_num_i64(env, &h->blocknumber, &number) ||
-      number != parent->number + 1)
-    return fail(why, MN_CHAIN_R_BLOCK_NUMBER,
-                "block number is not %lld + 1", (long long)parent->number);
+  if (cs_num_i64(env, &h->blocknumber, &number) || number != parent->number + 1)
+    return fail(why, MN_CHAIN_R_BLOCK_NUMBER, "block number is not %lld + 1",
+                (long long)parent->number);
   if (!cs_check_parents(parent, casc, block))
     return fail(why, MN_CHAIN_R_SUPER_PARENTS, "wrong super parents");
-  cs_node_t *median =
-      cs_median_time_block(env, parent, env->p.median_calc * 2);
+  cs_node_t *median = cs_median_time_block(env, parent, env->p.median_calc * 2);
   mn_num_t maxtime, day;
   env->num->from_i64(&day, 86400000);
   if (env->num->add(&maxtime, &median->txpow->header.timemilli, &day))
@@ -634,8 +626,8 @@ bool cs_check_block(const cs_env_t *env, cs_node_t *parent,
   uint32_t nlist = block->body ? block->body->n_txpowlist : 0;
   int32_t maxtxns = env->num->to_i32_wrap(&h->magic.max_txns);
   if ((int64_t)nlist > (int64_t)maxtxns)
-    return fail(why, MN_CHAIN_R_TXN_COUNT, "%u transactions, at most %d",
-                nlist, maxtxns);
+    return fail(why, MN_CHAIN_R_TXN_COUNT, "%u transactions, at most %d", nlist,
+                maxtxns);
   /* Every coin id spent in the block is unique. */
   const mn_txpow_t **all = cs_xmalloc((ntxns + 1) * sizeof *all);
   all[0] = block;

@@ -12,7 +12,9 @@
 
 #include "cons.h"
 
-static json_t *jstr(const char *s) { return json_string(s ? s : ""); }
+static json_t *jstr(const char *s) {
+  return json_string(s ? s : "");
+}
 
 static json_t *jhex(const uint8_t *p, size_t n) {
   char buf[2 * 64 + 3];
@@ -58,8 +60,8 @@ static json_t *jsize(uint64_t v) {
     snprintf(buf, sizeof buf, "%llu bytes", (unsigned long long)v);
   } else {
     int z = (63 - __builtin_clzll(v)) / 10;
-    snprintf(buf, sizeof buf, "%.1f %cB", (double)v / (double)(1ull << (z * 10)),
-             " KMGTPE"[z]);
+    snprintf(buf, sizeof buf, "%.1f %cB",
+             (double)v / (double)(1ull << (z * 10)), " KMGTPE"[z]);
   }
   return json_string(buf);
 }
@@ -147,7 +149,7 @@ static void uptime_text(uint64_t ms, char *buf, size_t cap) {
            (unsigned long long)sec);
 }
 
-/* ---- status ----------------------------------------------------------------- */
+/* ---- status -------------------------------------------------------------- */
 
 static int cmd_status(mn_call_t *call, json_t *params, void *data) {
   cs_t *c = data;
@@ -190,9 +192,9 @@ static int cmd_status(mn_call_t *call, json_t *params, void *data) {
   json_t *files = json_object();
   snprintf(buf, sizeof buf, "%s/store/data.mdb", dd);
   struct stat st;
-  json_object_set_new(files, "chaindb",
-                      jsize(stat(buf, &st) == 0 ? (uint64_t)st.st_blocks * 512
-                                                : 0));
+  json_object_set_new(
+      files, "chaindb",
+      jsize(stat(buf, &st) == 0 ? (uint64_t)st.st_blocks * 512 : 0));
   json_object_set_new(mem, "files", files);
   json_object_set_new(r, "memory", mem);
 
@@ -227,9 +229,9 @@ static int cmd_status(mn_call_t *call, json_t *params, void *data) {
     json_object_set_new(chain, "size",
                         json_integer((json_int_t)cs_tree_size(&c->tree)));
     json_object_set_new(chain, "length", json_integer(c->tree.length));
-    json_object_set_new(chain, "branches",
-                        json_integer((json_int_t)cs_tree_size(&c->tree) -
-                                     c->tree.length));
+    json_object_set_new(
+        chain, "branches",
+        json_integer((json_int_t)cs_tree_size(&c->tree) - c->tree.length));
     json_object_set_new(chain, "weight", jweight_int(c, &c->tree.root->total));
   } else {
     json_object_set_new(chain, "block", json_integer(0));
@@ -273,19 +275,20 @@ static int cmd_status(mn_call_t *call, json_t *params, void *data) {
   json_object_set_new(mining, "automine", json_boolean(c->automine));
   json_object_set_new(mining, "active",
                       json_boolean(c->pulse_busy || c->mining != NULL));
-  json_object_set_new(mining, "mined", json_integer((json_int_t)c->stats.mined));
+  json_object_set_new(mining, "mined",
+                      json_integer((json_int_t)c->stats.mined));
   json_object_set_new(mining, "blocks",
                       json_integer((json_int_t)c->stats.mined_blocks));
-  double rate = c->stats.mine_ms
-                    ? (double)c->stats.hashes * 1000.0 / (double)c->stats.mine_ms
-                    : 0.0;
+  double rate = c->stats.mine_ms ? (double)c->stats.hashes * 1000.0 /
+                                       (double)c->stats.mine_ms
+                                 : 0.0;
   json_object_set_new(mining, "hashrate", json_real(rate));
   json_object_set_new(r, "mining", mining);
   h->call_reply(call, r);
   return 0;
 }
 
-/* ---- block ------------------------------------------------------------------- */
+/* ---- block --------------------------------------------------------------- */
 
 static int cmd_block(mn_call_t *call, json_t *params, void *data) {
   cs_t *c = data;
@@ -304,7 +307,7 @@ static int cmd_block(mn_call_t *call, json_t *params, void *data) {
   return 0;
 }
 
-/* ---- txpow ------------------------------------------------------------------- */
+/* ---- txpow --------------------------------------------------------------- */
 
 static bool param_id(cs_t *c, mn_call_t *call, const char *name,
                      uint8_t id[32]) {
@@ -347,10 +350,10 @@ static int cmd_txpow(mn_call_t *call, json_t *params, void *data) {
       h->call_error(call, "Invalid action : %s", a);
       return 0;
     }
-    h->call_reply(call, json_pack("{s:{s:I}, s:{s:I}}", "txpowdb", "size",
-                                  (json_int_t)db_count(c, CS_DB_TXPOW),
-                                  "archivedb", "size",
-                                  (json_int_t)db_count(c, CS_DB_ARCHIVE)));
+    h->call_reply(call,
+                  json_pack("{s:{s:I}, s:{s:I}}", "txpowdb", "size",
+                            (json_int_t)db_count(c, CS_DB_TXPOW), "archivedb",
+                            "size", (json_int_t)db_count(c, CS_DB_ARCHIVE)));
     return 0;
   }
   if (h->call_param(call, "txpowid")) {
@@ -361,8 +364,8 @@ static int cmd_txpow(mn_call_t *call, json_t *params, void *data) {
     }
     mn_txpow_t *t;
     if (c->iface.txpow_get(&c->iface, id, &t)) {
-      h->call_error(call, "TxPoW not found : %s", cs_hex(id, 32, hex,
-                                                          sizeof hex));
+      h->call_error(call, "TxPoW not found : %s",
+                    cs_hex(id, 32, hex, sizeof hex));
       return 0;
     }
     h->call_reply(call, mn_txpow_json(c->env.obj, t));
@@ -428,10 +431,9 @@ static int cmd_txpow(mn_call_t *call, json_t *params, void *data) {
       const mn_txbody_t *b = n->txpow->body;
       for (uint32_t i = 0; b && i < b->n_txpowlist; i++) {
         mn_txpow_t *own = NULL;
-        const mn_txpow_t *x =
-            b->txpowlist[i].len == 32
-                ? cs_txpow_find(c, b->txpowlist[i].data, &own)
-                : NULL;
+        const mn_txpow_t *x = b->txpowlist[i].len == 32
+                                  ? cs_txpow_find(c, b->txpowlist[i].data, &own)
+                                  : NULL;
         if (x && txpow_has_address(x, &ad))
           json_array_append_new(arr, mn_txpow_json(c->env.obj, x));
         c->env.obj->free(own);
@@ -444,7 +446,7 @@ static int cmd_txpow(mn_call_t *call, json_t *params, void *data) {
   return 0;
 }
 
-/* ---- printtree ------------------------------------------------------------------ */
+/* ---- printtree ----------------------------------------------------------- */
 
 static void tree_line(cs_t *c, mn_buf_t *b, cs_node_t *n, int64_t rootblock) {
   char line[512], w1[64], w2[64], hex[80], date[64];
@@ -529,7 +531,7 @@ static int cmd_printtree(mn_call_t *call, json_t *params, void *data) {
   return 0;
 }
 
-/* ---- printmmr -------------------------------------------------------------------- */
+/* ---- printmmr ------------------------------------------------------------ */
 
 typedef struct mmrj {
   cs_t *c;
@@ -590,7 +592,7 @@ static int cmd_printmmr(mn_call_t *call, json_t *params, void *data) {
   return 0;
 }
 
-/* ---- mempool ------------------------------------------------------------------------ */
+/* ---- mempool ------------------------------------------------------------- */
 
 static int cmd_mempool(mn_call_t *call, json_t *params, void *data) {
   cs_t *c = data;
@@ -607,8 +609,8 @@ static int cmd_mempool(mn_call_t *call, json_t *params, void *data) {
     }
     size++;
     json_array_append_new(arr, json_pack("{s:o, s:b, s:b}", "txpowid",
-                                         jhex(k, 32), "transaction",
-                                         e->is_txn, "block", e->is_block));
+                                         jhex(k, 32), "transaction", e->is_txn,
+                                         "block", e->is_block));
     txns += e->is_txn;
     blks += e->is_block;
   }
@@ -623,7 +625,7 @@ static int cmd_mempool(mn_call_t *call, json_t *params, void *data) {
   return 0;
 }
 
-/* ---- hashtest ------------------------------------------------------------------------ */
+/* ---- hashtest ------------------------------------------------------------ */
 
 typedef struct hashjob {
   cs_t *c;
@@ -671,8 +673,8 @@ static int cmd_hashtest(mn_call_t *call, json_t *params, void *data) {
   const char *a = c->host->call_param(call, "amount");
   mn_num_t n;
   int64_t v = 1000000;
-  if (a && (c->env.num->parse(&n, a, strlen(a)) ||
-            c->env.num->to_i64(&n, &v) || v < 1 || v > 10000000000LL)) {
+  if (a && (c->env.num->parse(&n, a, strlen(a)) || c->env.num->to_i64(&n, &v) ||
+            v < 1 || v > 10000000000LL)) {
     c->host->call_error(call, "amount must be a whole number of hashes "
                               "from 1 to 10000000000");
     return 0;
@@ -690,7 +692,7 @@ static int cmd_hashtest(mn_call_t *call, json_t *params, void *data) {
   return 0;
 }
 
-/* ---- automine --------------------------------------------------------------------------- */
+/* ---- automine ------------------------------------------------------------ */
 
 static int cmd_automine(mn_call_t *call, json_t *params, void *data) {
   cs_t *c = data;
@@ -705,7 +707,7 @@ static int cmd_automine(mn_call_t *call, json_t *params, void *data) {
   return 0;
 }
 
-/* ---- registration ------------------------------------------------------------------------ */
+/* ---- registration -------------------------------------------------------- */
 
 static const mn_cmd_param_t status_params[] = {
     {"clean", MN_PARAM_BOOL, 0, "true: clean the RAM (no effect here)"},
@@ -761,8 +763,8 @@ static const mn_command_def_t cmds[] = {
      "printchain\n\nAnother name of printtree.\n", tree_params, 0,
      cmd_printtree},
     {"printmmr", "Print the MMR set of the tip block",
-     "printmmr\n\nThe tip block's MMR layer: entries, peaks and root.\n",
-     NULL, 0, cmd_printmmr},
+     "printmmr\n\nThe tip block's MMR layer: entries, peaks and root.\n", NULL,
+     0, cmd_printmmr},
     {"mempool", "Check the mempool",
      "mempool\n\nThe TxPoWs held in memory and how many are transactions, "
      "blocks and cascaded.\n",

@@ -35,8 +35,14 @@ typedef struct cs_op {
   size_t vlen;
 } cs_op_t;
 
-enum { CS_DB_TXPOW, CS_DB_NODE, CS_DB_META, CS_DB_ARCHIVE, CS_DB_CHILDREN,
-       CS_DB_COUNT };
+enum {
+  CS_DB_TXPOW,
+  CS_DB_NODE,
+  CS_DB_META,
+  CS_DB_ARCHIVE,
+  CS_DB_CHILDREN,
+  CS_DB_COUNT
+};
 
 typedef struct cs_job cs_job_t;
 typedef struct cs_mine cs_mine_t;
@@ -57,12 +63,12 @@ typedef struct cs {
 
   cs_tree_t tree;
   cs_cascade_t casc;
-  cs_idmap_t ram;      /* id -> cs_entry_t */
-  cs_idmap_t invalid;  /* ids of blocks found invalid (value: (void *)1) */
-  uint64_t node_seq;   /* insertion order of tree nodes, persisted */
+  cs_idmap_t ram;     /* id -> cs_entry_t */
+  cs_idmap_t invalid; /* ids of blocks found invalid (value: (void *)1) */
+  uint64_t node_seq;  /* insertion order of tree nodes, persisted */
 
   mn_db_t *db[CS_DB_COUNT];
-  cs_op_t *ops;        /* the current round's writes */
+  cs_op_t *ops; /* the current round's writes */
   size_t nops, capops;
   bool store_failed;
 
@@ -107,11 +113,11 @@ static inline cs_t *cs_of(const mn_chain_t *c) {
   return (cs_t *)((char *)c - offsetof(cs_t, iface));
 }
 
-/* ---- chain.c ------------------------------------------------------------ */
+/* ---- chain.c ------------------------------------------------------------- */
 
 /* Creates the state, opens the databases (call in init). */
-int cs_create(mn_plugin_t *self, const mn_host_t *host,
-              const mn_kissvm_t *vm, const cs_params_t *p, cs_t **out);
+int cs_create(mn_plugin_t *self, const mn_host_t *host, const mn_kissvm_t *vm,
+              const cs_params_t *p, cs_t **out);
 /* Loads the stored chain (or makes the genesis), starts automine. */
 int cs_start(cs_t *c);
 void cs_stop(cs_t *c);
@@ -136,14 +142,14 @@ typedef struct cs_entry_result {
   bool decoded;
   bool basic_ok, sig_ok, state_ok, scripts_ok;
   bool script_error; /* the script check threw (treated as monotonic) */
-  cs_fail_t fail;     /* the first group-A failure */
+  cs_fail_t fail;    /* the first group-A failure */
   cs_fail_t script_fail;
   cs_scripts_t scripts;
 } cs_entry_result_t;
 
 void cs_receive(cs_t *c, mn_txpow_t *txpow, uint64_t origin,
-                const cs_entry_result_t *er, mn_chain_verdict_t *v,
-                char *msg, size_t msgcap);
+                const cs_entry_result_t *er, mn_chain_verdict_t *v, char *msg,
+                size_t msgcap);
 
 /* Commits the round's writes in one transaction. */
 int cs_commit(cs_t *c);
@@ -175,10 +181,9 @@ int cs_install_cascade(cs_t *c, const cs_cascade_t *casc);
 void cs_note_reject(cs_t *c, mn_chain_reason_t r, const uint8_t id[32],
                     const char *msg);
 void cs_publish_txpow(cs_t *c, mn_topic_t *t, mn_chain_status_t st,
-                      mn_chain_stage_t stage, mn_chain_reason_t r,
-                      bool relay, uint64_t origin, const uint8_t id[32],
-                      int64_t number, const mn_txpow_t *txpow,
-                      const char *msg);
+                      mn_chain_stage_t stage, mn_chain_reason_t r, bool relay,
+                      uint64_t origin, const uint8_t id[32], int64_t number,
+                      const mn_txpow_t *txpow, const char *msg);
 /* Publishes chain.need for the ids appended to ids. */
 void cs_publish_need(cs_t *c, uint64_t origin, const uint8_t block[32],
                      const mn_buf_t *ids);
@@ -186,10 +191,9 @@ void cs_publish_need(cs_t *c, uint64_t origin, const uint8_t block[32],
  * (as the reference requests after a block arrives). */
 void cs_collect_missing(cs_t *c, const mn_txpow_t *block, mn_buf_t *ids);
 
-/* ---- mine.c ------------------------------------------------------------- */
+/* ---- mine.c -------------------------------------------------------------- */
 
-typedef void (*cs_mined_fn)(cs_t *c, mn_txpow_t *txpow, int status,
-                            void *data);
+typedef void (*cs_mined_fn)(cs_t *c, mn_txpow_t *txpow, int status, void *data);
 /* Mines txpow (taken over) to its txndifficulty on the work queue;
  * done gets it back (status 0) or MN_ECANCELED. */
 int cs_mine(cs_t *c, mn_txpow_t *txpow, cs_mined_fn done, void *data);
@@ -202,7 +206,7 @@ void cs_pulse_start(cs_t *c);
 void cs_pulse_stop(cs_t *c);
 void cs_pulse_once(cs_t *c);
 
-/* ---- service.c ---------------------------------------------------------- */
+/* ---- service.c ----------------------------------------------------------- */
 
 void cs_service_init(cs_t *c);
 /* Entry checks on the work queue, then cs_receive; used by submit and for
@@ -214,7 +218,7 @@ int cs_entry_submit(cs_t *c, const uint8_t *bytes, size_t len,
                     void *data, uint64_t *ticket);
 void cs_jobs_cancel_all(cs_t *c);
 
-/* ---- ibd.c -------------------------------------------------------------- */
+/* ---- ibd.c --------------------------------------------------------------- */
 
 int cs_ibd_build(cs_t *c, int64_t top, const uint8_t (*ids)[32], size_t n,
                  mn_buf_t *out, bool *crossover);
@@ -222,7 +226,7 @@ int cs_ibd_build(cs_t *c, int64_t top, const uint8_t (*ids)[32], size_t n,
 void cs_ibd_process(cs_t *c, const mn_ibd_t *ibd, uint64_t origin,
                     mn_chain_verdict_t *v, char *msg, size_t msgcap);
 
-/* ---- cmd.c -------------------------------------------------------------- */
+/* ---- cmd.c --------------------------------------------------------------- */
 
 int cs_commands_register(cs_t *c);
 

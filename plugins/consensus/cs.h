@@ -37,26 +37,25 @@
 #include <minima/svc/chain.h>
 #include <minima/svc/kissvm.h>
 
-/* ---- parameters (consensus.md §5.1, §12; cascade.md §1) ------------------ */
+/* ---- parameters (consensus.md §5.1, §12; cascade.md §1) ---------------- */
 
 typedef struct cs_params {
-  char name[16];           /* "main", "test", "dev" */
-  mn_num_t block_speed;    /* blocks per second (MINIMA_BLOCK_SPEED) */
-  int speed_calc;          /* MINIMA_BLOCKS_SPEED_CALC */
-  int median_calc;         /* MEDIAN_BLOCK_CALC */
-  int cascade_start_depth; /* MINIMA_CASCADE_START_DEPTH */
-  int cascade_frequency;   /* MINIMA_CASCADE_FREQUENCY */
-  int cascade_level_nodes; /* MINIMA_CASCADE_LEVEL_NODES */
-  int proof_history;       /* MINIMA_MMR_PROOF_HISTORY */
-  bool test_range;         /* TxPoWProcessor's test-params valid range */
+  char name[16];            /* "main", "test", "dev" */
+  mn_num_t block_speed;     /* blocks per second (MINIMA_BLOCK_SPEED) */
+  int speed_calc;           /* MINIMA_BLOCKS_SPEED_CALC */
+  int median_calc;          /* MEDIAN_BLOCK_CALC */
+  int cascade_start_depth;  /* MINIMA_CASCADE_START_DEPTH */
+  int cascade_frequency;    /* MINIMA_CASCADE_FREQUENCY */
+  int cascade_level_nodes;  /* MINIMA_CASCADE_LEVEL_NODES */
+  int proof_history;        /* MINIMA_MMR_PROOF_HISTORY */
+  bool test_range;          /* TxPoWProcessor's test-params valid range */
   uint64_t ibd_uptodate_ms; /* IBD TxBlocks ignored when the tip is this new */
   int mempool_max;          /* mempool entries kept (5000) */
   uint64_t ram_keep_ms;     /* RAM TxPoW retention (1 h) */
 } cs_params_t;
 
 /* Fills p with a named preset ("main", "test", "dev").  MN_EINVAL. */
-int cs_params_preset(const mn_num_api_t *num, const char *name,
-                     cs_params_t *p);
+int cs_params_preset(const mn_num_api_t *num, const char *name, cs_params_t *p);
 
 /* The libraries every pure module uses. */
 typedef struct cs_env {
@@ -75,7 +74,7 @@ int cs_env_init(cs_env_t *env, const mn_num_api_t *num,
                 const mn_crypto_api_t *crypto, const mn_obj_api_t *obj,
                 const mn_kissvm_t *vm, const cs_params_t *p);
 
-/* ---- small helpers (util.c) -------------------------------------------- */
+/* ---- small helpers (util.c) ---------------------------------------------- */
 
 /* A MiniNumber as int64: MN_ERANGE when it is not a whole number in
  * range. */
@@ -96,7 +95,7 @@ void *cs_xrealloc(void *p, size_t n);
 int64_t cs_txpow_time(const cs_env_t *env, const mn_txpow_t *t);
 int64_t cs_txpow_number(const cs_env_t *env, const mn_txpow_t *t);
 
-/* ---- id map ------------------------------------------------------------ */
+/* ---- id map -------------------------------------------------------------- */
 
 typedef struct cs_idmap_slot {
   uint8_t key[32];
@@ -121,7 +120,7 @@ void *cs_idmap_del(cs_idmap_t *m, const uint8_t key[32]);
 bool cs_idmap_next(const cs_idmap_t *m, size_t *it, const uint8_t **key,
                    void **val);
 
-/* ---- MMR layers (mmr.c) ------------------------------------------------ */
+/* ---- MMR layers (mmr.c) -------------------------------------------------- */
 
 #define CS_MMR_ROWS 64 /* entries are u64, so rows stay below 64 */
 
@@ -158,8 +157,8 @@ int cs_mmr_update(const cs_env_t *env, cs_mmr_t *m, uint64_t entry,
                   const mn_mmrproof_t *proof, const mn_mmrdata_t *leaf);
 /* proofToPeak; chunks are allocated in owner (a root), out->chunks must
  * start empty (cap 0). */
-int cs_mmr_proof_to_peak(const cs_env_t *env, const cs_mmr_t *m,
-                         uint64_t entry, void *owner, mn_mmrproof_t *out);
+int cs_mmr_proof_to_peak(const cs_env_t *env, const cs_mmr_t *m, uint64_t entry,
+                         void *owner, mn_mmrproof_t *out);
 /* Peaks, highest row first.  Returns the count (<= CS_MMR_ROWS). */
 size_t cs_mmr_peaks(const cs_mmr_t *m, mn_mmrentry_t *out);
 /* The root (bagged peaks).  MN_ENOENT for an empty MMR. */
@@ -184,7 +183,7 @@ void cs_mmr_each(const cs_mmr_t *m,
                             void *data),
                  void *data);
 
-/* ---- cascade (cascade.c) ------------------------------------------------ */
+/* ---- cascade (cascade.c) ------------------------------------------------- */
 
 typedef struct cs_cnode {
   mn_txpow_t *txpow; /* root, header only */
@@ -223,14 +222,14 @@ int cs_cascade_copy(const cs_env_t *env, const cs_cascade_t *src,
                     cs_cascade_t *dst);
 const cs_cnode_t *cs_cascade_tip(const cs_cascade_t *c);
 
-/* ---- tree (tree.c) --------------------------------------------------- */
+/* ---- tree (tree.c) ------------------------------------------------------- */
 
 typedef struct cs_node cs_node_t;
 
 struct cs_node {
-  mn_txblock_t *tb;     /* root object: the TxBlock */
-  void *extra;          /* a root tb's txpow points into, or NULL */
-  mn_txpow_t *txpow;    /* &tb->txpow */
+  mn_txblock_t *tb;  /* root object: the TxBlock */
+  void *extra;       /* a root tb's txpow points into, or NULL */
+  mn_txpow_t *txpow; /* &tb->txpow */
   int64_t number;
   int64_t time;
   cs_node_t *parent;
@@ -280,28 +279,27 @@ cs_node_t *cs_node_at(cs_node_t *n, int64_t number);
  * main-branch nodes are returned oldest first in *out (caller frees the
  * array and the nodes); nodes of other branches hanging off them are
  * freed.  Their ids leave the map. */
-int cs_tree_cut(const cs_env_t *env, cs_tree_t *t, int keep,
-                cs_node_t ***out, size_t *n);
+int cs_tree_cut(const cs_env_t *env, cs_tree_t *t, int keep, cs_node_t ***out,
+                size_t *n);
 /* Number of nodes. */
 size_t cs_tree_size(const cs_tree_t *t);
 
-/* ---- difficulty (diff.c) --------------------------------------------- */
+/* ---- difficulty (diff.c) ------------------------------------------------- */
 
 /* getMedianTimeBlock(start, n). */
-cs_node_t *cs_median_time_block(const cs_env_t *env, cs_node_t *start,
-                                int n);
+cs_node_t *cs_median_time_block(const cs_env_t *env, cs_node_t *start, int n);
 /* getChainSpeed(start, back) in blocks/s. */
 int cs_chain_speed(const cs_env_t *env, cs_node_t *start, int64_t back,
                    mn_num_t *speed);
 /* getBlockDifficulty(parent): minimal bytes into out (<= 64). */
-int cs_next_difficulty(const cs_env_t *env, cs_node_t *parent,
-                       uint8_t out[64], size_t *len);
+int cs_next_difficulty(const cs_env_t *env, cs_node_t *parent, uint8_t out[64],
+                       size_t *len);
 /* The txn difficulty a generator uses (§3.1). */
 int cs_txn_difficulty(const cs_env_t *env, const mn_num_t *hashrate,
                       const mn_data_t *blockdiff, const mn_data_t *minwork,
                       uint8_t out[64], size_t *len);
 
-/* ---- TxBlocks (txblock.c) ---------------------------------------------- */
+/* ---- TxBlocks (txblock.c) ------------------------------------------------ */
 
 /* new TxBlock(parentMMR, txpow, txns): the parent layer's peaks, the
  * spent coins with proofs to those peaks, and the new coins.  *out owns a
@@ -319,7 +317,7 @@ int cs_txblock_layer(const cs_env_t *env, const mn_txblock_t *tb,
 int cs_txblock_encode(const cs_env_t *env, const mn_txblock_t *tb,
                       mn_buf_t *out);
 
-/* ---- genesis (genesis.c) ---------------------------------------------- */
+/* ---- genesis (genesis.c) ------------------------------------------------- */
 
 /* The genesis coin (its address is written into addrbuf). */
 int cs_genesis_coin(const cs_env_t *env, uint8_t addrbuf[32], mn_coin_t *gc);
@@ -330,7 +328,7 @@ cs_mmr_t *cs_genesis_mmr(const cs_env_t *env);
 int cs_genesis(const cs_env_t *env, int64_t timemilli, const uint8_t *payout,
                size_t plen, mn_txpow_t **txpow, mn_txblock_t **txblock);
 
-/* ---- checks (check.c) -------------------------------------------------- */
+/* ---- checks (check.c) ---------------------------------------------------- */
 
 /* Per-transaction script verdict cache (Transaction.mHaveCheckedMonotonic
  * and friends). */
@@ -359,8 +357,7 @@ bool cs_check_basic(const cs_env_t *env, const mn_txpow_t *t, cs_fail_t *why);
 bool cs_check_signatures(const cs_env_t *env, const mn_txpow_t *t,
                          cs_fail_t *why);
 /* RelayPolicy.checkMaxStateStoreSize. */
-bool cs_check_state_size(const cs_env_t *env, const mn_txpow_t *t,
-                         int64_t max);
+bool cs_check_state_size(const cs_env_t *env, const mn_txpow_t *t, int64_t max);
 /* RelayPolicy.checkAllPolicies. */
 bool cs_check_relay(const cs_env_t *env, const mn_txpow_t *t);
 /* checkTxPoWScripts against a block context; s caches verdicts. */
@@ -368,8 +365,8 @@ bool cs_check_scripts(const cs_env_t *env, const mn_txpow_t *t,
                       const mn_num_t *blocknumber, const mn_num_t *blocktime,
                       const mn_num_t *maxops, cs_scripts_t *s, cs_fail_t *why);
 /* checkMMR (every coin proof time-valid against mmr). */
-bool cs_check_mmr(const cs_env_t *env, const cs_mmr_t *mmr,
-                  const mn_txpow_t *t, cs_fail_t *why);
+bool cs_check_mmr(const cs_env_t *env, const cs_mmr_t *mmr, const mn_txpow_t *t,
+                  cs_fail_t *why);
 /* checkTxPoWSimple(mmr, t, block). */
 bool cs_check_simple(const cs_env_t *env, const cs_mmr_t *mmr,
                      const mn_txpow_t *t, const mn_txpow_t *block,
@@ -382,8 +379,7 @@ bool cs_check_parents(const cs_node_t *parent, const cs_cascade_t *casc,
 bool cs_check_block(const cs_env_t *env, cs_node_t *parent,
                     const cs_cascade_t *casc, const mn_txpow_t *block,
                     cs_scripts_t *bs, const mn_txpow_t *const *txns,
-                    cs_scripts_t *const *scripts, size_t ntxns,
-                    cs_fail_t *why);
+                    cs_scripts_t *const *scripts, size_t ntxns, cs_fail_t *why);
 /* Whether the coin proof ids of t (main and burn witnesses) are all
  * distinct from each other; used by basic and block checks. */
 bool cs_coinids_unique(const mn_txpow_t *const *ts, size_t n);
@@ -392,7 +388,7 @@ bool cs_coinids_unique(const mn_txpow_t *const *ts, size_t n);
 int cs_run_script(const cs_env_t *env, const mn_transaction_t *txn,
                   const mn_witness_t *w, uint32_t input, const char *script,
                   size_t len, const mn_num_t *blocknumber,
-                  const mn_num_t *blocktime, uint32_t maxops,
-                  bool *success, bool *monotonic, char *msg, size_t msgcap);
+                  const mn_num_t *blocktime, uint32_t maxops, bool *success,
+                  bool *monotonic, char *msg, size_t msgcap);
 
 #endif /* MN_CONSENSUS_CS_H */

@@ -18,8 +18,7 @@ static int by_time(const void *a, const void *b) {
   return (x->order > y->order) - (x->order < y->order);
 }
 
-cs_node_t *cs_median_time_block(const cs_env_t *env, cs_node_t *start,
-                                int n) {
+cs_node_t *cs_median_time_block(const cs_env_t *env, cs_node_t *start, int n) {
   (void)env;
   if (n <= 0)
     return start;
@@ -54,8 +53,8 @@ int cs_chain_speed(const cs_env_t *env, cs_node_t *start, int64_t back,
   return num->mul(speed, &spm, &th);
 }
 
-int cs_next_difficulty(const cs_env_t *env, cs_node_t *parent,
-                       uint8_t out[64], size_t *len) {
+int cs_next_difficulty(const cs_env_t *env, cs_node_t *parent, uint8_t out[64],
+                       size_t *len) {
   const mn_num_api_t *num = env->num;
   const mn_obj_api_t *obj = env->obj;
   const mn_data_t *pd = &parent->txpow->header.blockdifficulty;

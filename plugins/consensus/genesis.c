@@ -6,8 +6,7 @@
 
 #include "cs.h"
 
-int cs_genesis_coin(const cs_env_t *env, uint8_t addrbuf[32],
-                    mn_coin_t *gc) {
+int cs_genesis_coin(const cs_env_t *env, uint8_t addrbuf[32], mn_coin_t *gc) {
   static const uint8_t zero = 0;
   env->obj->script_address("RETURN TRUE", 11, addrbuf);
   memset(gc, 0, sizeof *gc);

@@ -145,7 +145,7 @@ int cs_ibd_build(cs_t *c, int64_t top, const uint8_t (*ids)[32], size_t n,
   return complete_ibd(c, out);
 }
 
-/* ---- chain weight comparison (IBD.checkOurChainHeavier) ---------------------- */
+/* ---- chain weight comparison (IBD.checkOurChainHeavier) ------------------ */
 
 /* A chain as the comparison sees it: tree TxPoWs oldest first and a
  * cascade (oldest first). */
@@ -277,8 +277,9 @@ void cs_ibd_process(cs_t *c, const mn_ibd_t *ibd, uint64_t origin,
       v->status = MN_CHAIN_REJECTED;
       v->reason = MN_CHAIN_R_IBD;
       v->disconnect = true;
-      snprintf(msg, cap, "inconsistent IBD: its cascade and blocks do not "
-                         "fit together");
+      snprintf(msg, cap,
+               "inconsistent IBD: its cascade and blocks do not "
+               "fit together");
       c->stats.rejected[MN_CHAIN_R_IBD]++;
       goto out;
     }
@@ -288,8 +289,9 @@ void cs_ibd_process(cs_t *c, const mn_ibd_t *ibd, uint64_t origin,
     v->status = MN_CHAIN_REJECTED;
     v->reason = MN_CHAIN_R_HEAVIER;
     v->disconnect = true;
-    snprintf(msg, cap, "the peer is on a heavier, different chain; we do "
-                       "not switch to it");
+    snprintf(msg, cap,
+             "the peer is on a heavier, different chain; we do "
+             "not switch to it");
     c->host->log(c->self, MN_LOG_WARN, "%s", msg);
     c->stats.rejected[MN_CHAIN_R_HEAVIER]++;
     goto out;
@@ -347,9 +349,10 @@ void cs_ibd_process(cs_t *c, const mn_ibd_t *ibd, uint64_t origin,
     snprintf(msg, cap, "%u of %u blocks added", added, ibd->n_blocks);
 done:
   cs_commit(c);
-  int64_t last = ibd->n_blocks
-                     ? cs_txpow_number(env, &ibd->blocks[ibd->n_blocks - 1].txpow)
-                     : -1;
+  int64_t last =
+      ibd->n_blocks
+          ? cs_txpow_number(env, &ibd->blocks[ibd->n_blocks - 1].txpow)
+          : -1;
   if (last > c->best_known)
     c->best_known = last;
 out:

@@ -17,7 +17,9 @@ static uint64_t id_hash(const uint8_t k[32]) {
   return h ^ (h >> 29);
 }
 
-void cs_idmap_init(cs_idmap_t *m) { memset(m, 0, sizeof *m); }
+void cs_idmap_init(cs_idmap_t *m) {
+  memset(m, 0, sizeof *m);
+}
 
 void cs_idmap_free(cs_idmap_t *m) {
   free(m->slots);

@@ -13,9 +13,9 @@
 
 #include "cons.h"
 
-#define CHUNK 4096u       /* counters taken at a time */
-#define SLICE (1u << 18)  /* counters per work item before yielding */
-#define LANES 8u          /* headers per sha3_256_many call */
+#define CHUNK 4096u      /* counters taken at a time */
+#define SLICE (1u << 18) /* counters per work item before yielding */
+#define LANES 8u         /* headers per sha3_256_many call */
 
 struct cs_mine {
   cs_t *c;
@@ -224,7 +224,7 @@ uint64_t cs_hashtest(const cs_env_t *env, uint64_t n, uint64_t *ms,
   return done;
 }
 
-/* ---- the automine pulse ------------------------------------------------------- */
+/* ---- the automine pulse -------------------------------------------------- */
 
 static void pulse_entry_done(cs_t *c, const mn_chain_verdict_t *v,
                              const mn_txpow_t *txpow, void *data) {
@@ -281,8 +281,8 @@ static void pulse_tick(mn_timer_t *timer, void *data) {
 void cs_pulse_start(cs_t *c) {
   if (c->pulse_timer)
     return;
-  c->pulse_timer = c->host->timer_start(c->self, c->automine_ms,
-                                        c->automine_ms, pulse_tick, c);
+  c->pulse_timer = c->host->timer_start(c->self, c->automine_ms, c->automine_ms,
+                                        pulse_tick, c);
 }
 
 void cs_pulse_stop(cs_t *c) {

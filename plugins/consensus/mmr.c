@@ -52,19 +52,33 @@ void cs_mmr_free(cs_mmr_t *m) {
   free(m);
 }
 
-void cs_mmr_set_parent(cs_mmr_t *m, cs_mmr_t *parent) { m->parent = parent; }
-cs_mmr_t *cs_mmr_parent(const cs_mmr_t *m) { return m->parent; }
-int64_t cs_mmr_blocktime(const cs_mmr_t *m) { return m->blocktime; }
-uint64_t cs_mmr_leaves(const cs_mmr_t *m) { return m->leaves; }
-size_t cs_mmr_size(const cs_mmr_t *m) { return m->n; }
+void cs_mmr_set_parent(cs_mmr_t *m, cs_mmr_t *parent) {
+  m->parent = parent;
+}
+cs_mmr_t *cs_mmr_parent(const cs_mmr_t *m) {
+  return m->parent;
+}
+int64_t cs_mmr_blocktime(const cs_mmr_t *m) {
+  return m->blocktime;
+}
+uint64_t cs_mmr_leaves(const cs_mmr_t *m) {
+  return m->leaves;
+}
+size_t cs_mmr_size(const cs_mmr_t *m) {
+  return m->n;
+}
 bool cs_mmr_max(const cs_mmr_t *m, int row, uint64_t *entry) {
   if (row < 0 || row >= CS_MMR_ROWS || !m->has_max[row])
     return false;
   *entry = m->max_entry[row];
   return true;
 }
-int cs_mmr_max_row(const cs_mmr_t *m) { return m->max_row; }
-void cs_mmr_set_leaves(cs_mmr_t *m, uint64_t leaves) { m->leaves = leaves; }
+int cs_mmr_max_row(const cs_mmr_t *m) {
+  return m->max_row;
+}
+void cs_mmr_set_leaves(cs_mmr_t *m, uint64_t leaves) {
+  m->leaves = leaves;
+}
 
 static slot_t *lookup(const cs_mmr_t *m, int row, uint64_t entry) {
   if (!m->cap)
@@ -195,7 +209,9 @@ void cs_mmr_finalize(const cs_env_t *env, cs_mmr_t *m) {
   m->finalized = true;
 }
 
-void cs_mmr_unfinalize(cs_mmr_t *m) { m->finalized = false; }
+void cs_mmr_unfinalize(cs_mmr_t *m) {
+  m->finalized = false;
+}
 
 static uint64_t leaves_of(const mn_mmrentry_t *p, size_t n) {
   uint64_t tot = 0;
@@ -245,8 +261,7 @@ int cs_mmr_add(const cs_env_t *env, cs_mmr_t *m, const mn_mmrdata_t *leaf,
   return 0;
 }
 
-static bool at_peak(const mn_mmrentry_t *p, size_t n, int row,
-                    uint64_t entry) {
+static bool at_peak(const mn_mmrentry_t *p, size_t n, int row, uint64_t entry) {
   for (size_t i = 0; i < n; i++)
     if (p[i].row == row && p[i].entry == entry)
       return true;
@@ -299,8 +314,8 @@ int cs_mmr_update(const cs_env_t *env, cs_mmr_t *m, uint64_t entry,
   return 0;
 }
 
-int cs_mmr_proof_to_peak(const cs_env_t *env, const cs_mmr_t *m,
-                         uint64_t entry, void *owner, mn_mmrproof_t *out) {
+int cs_mmr_proof_to_peak(const cs_env_t *env, const cs_mmr_t *m, uint64_t entry,
+                         void *owner, mn_mmrproof_t *out) {
   env->num->from_i64(&out->blocktime, m->blocktime);
   int row = 0;
   uint64_t se = (entry & 1) ? entry - 1 : entry + 1;

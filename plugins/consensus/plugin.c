@@ -67,16 +67,17 @@ static int read_params(mn_plugin_t *self, const mn_host_t *h, cs_params_t *p) {
     if (h->num->parse(&v, bs, strlen(bs)) || h->num->sign(&v) <= 0) {
       h->log(self, MN_LOG_ERROR,
              "consensus.block_speed \"%s\" is not a positive number of "
-             "blocks per second (e.g. \"0.2\")", bs);
+             "blocks per second (e.g. \"0.2\")",
+             bs);
       return MN_ECONFIG;
     }
     p->block_speed = v;
   }
-#define OVR(field, key)                                                       \
-  do {                                                                        \
-    int64_t v = h->cfg_int(self, key);                                        \
-    if (v > 0)                                                                \
-      p->field = (int)v;                                                      \
+#define OVR(field, key)                                                        \
+  do {                                                                         \
+    int64_t v = h->cfg_int(self, key);                                         \
+    if (v > 0)                                                                 \
+      p->field = (int)v;                                                       \
   } while (0)
   OVR(speed_calc, "speed_calc");
   OVR(median_calc, "median_calc");
@@ -132,16 +133,17 @@ static int cons_init(mn_plugin_t *self, const mn_host_t *host, void **state) {
       (rc = topic(c, MN_CHAIN_TOPIC_BLOCK_DISCONNECTED, &c->t_disconnected)) ||
       (rc = topic(c, MN_CHAIN_TOPIC_TIP, &c->t_tip)) ||
       (rc = topic(c, MN_CHAIN_TOPIC_NEED, &c->t_need))) {
-    host->log(self, MN_LOG_ERROR, "cannot declare the chain topics: %s (is "
-                                  "another chain plugin loaded?)",
+    host->log(self, MN_LOG_ERROR,
+              "cannot declare the chain topics: %s (is "
+              "another chain plugin loaded?)",
               mn_strerror(rc));
     cs_destroy(c);
     return rc;
   }
   c->h_relevant = host->hook_declare(self, MN_CHAIN_HOOK_RELEVANT,
                                      MN_HOOK_CHAIN, 0, MN_HOOK_REJECT);
-  rc = host->service_register(self, MN_CHAIN_SERVICE,
-                              MN_CHAIN_SERVICE_VERSION, &c->iface);
+  rc = host->service_register(self, MN_CHAIN_SERVICE, MN_CHAIN_SERVICE_VERSION,
+                              &c->iface);
   if (rc) {
     host->log(self, MN_LOG_ERROR,
               "cannot register the chain service: %s (load only one chain "
@@ -178,7 +180,9 @@ static int cons_start(void *state) {
   return cs_start(c);
 }
 
-static void cons_stop(void *state) { cs_stop(((state_t *)state)->c); }
+static void cons_stop(void *state) {
+  cs_stop(((state_t *)state)->c);
+}
 
 static void cons_fini(void *state) {
   state_t *s = state;

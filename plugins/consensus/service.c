@@ -66,10 +66,10 @@ static void entry_work(void *data) {
   cs_entry_result_t *er = &j->er;
   if (j->bytes) {
     size_t used;
-    j->decode_rc = j->len > MAX_TXPOW_BYTES
-                       ? MN_ETOOBIG
-                       : mn_txpow_decode(env->obj, j->bytes, j->len, &used,
-                                         &j->txpow);
+    j->decode_rc =
+        j->len > MAX_TXPOW_BYTES
+            ? MN_ETOOBIG
+            : mn_txpow_decode(env->obj, j->bytes, j->len, &used, &j->txpow);
     if (j->decode_rc)
       return;
   }
@@ -88,8 +88,8 @@ static void entry_work(void *data) {
   }
   er->scripts_ok = cs_check_scripts(env, t, &j->bn, &j->bt, &j->maxops,
                                     &er->scripts, &er->script_fail);
-  er->script_error = !er->scripts_ok &&
-                     strstr(er->script_fail.msg, "script context") != NULL;
+  er->script_error =
+      !er->scripts_ok && strstr(er->script_fail.msg, "script context") != NULL;
 }
 
 static void verdict_format(cs_job_t *j, mn_chain_verdict_t *v, char *msg,
@@ -98,8 +98,8 @@ static void verdict_format(cs_job_t *j, mn_chain_verdict_t *v, char *msg,
   v->size = sizeof *v;
   v->status = MN_CHAIN_REJECTED;
   v->stage = MN_CHAIN_STAGE_ENTRY;
-  v->reason = j->decode_rc == MN_ETOOBIG ? MN_CHAIN_R_TOO_BIG
-                                         : MN_CHAIN_R_FORMAT;
+  v->reason =
+      j->decode_rc == MN_ETOOBIG ? MN_CHAIN_R_TOO_BIG : MN_CHAIN_R_FORMAT;
   v->disconnect = true;
   v->blocknumber = -1;
   snprintf(msg, cap, "%s: %s",
@@ -130,9 +130,8 @@ static void entry_done(void *data, int status) {
     c->stats.rejected[v.reason]++;
     uint8_t zero[32] = {0};
     cs_note_reject(c, v.reason, zero, msg);
-    cs_publish_txpow(c, c->t_rejected, MN_CHAIN_REJECTED,
-                     MN_CHAIN_STAGE_ENTRY, v.reason, false, j->origin, NULL,
-                     -1, NULL, msg);
+    cs_publish_txpow(c, c->t_rejected, MN_CHAIN_REJECTED, MN_CHAIN_STAGE_ENTRY,
+                     v.reason, false, j->origin, NULL, -1, NULL, msg);
   } else {
     mn_txpow_t *t = j->txpow;
     j->txpow = NULL;
@@ -193,13 +192,12 @@ void cs_jobs_cancel_all(cs_t *c) {
     (void)j; /* completions run with MN_ECANCELED or see c->stopping */
 }
 
-/* ---- IBD jobs ----------------------------------------------------------------- */
+/* ---- IBD jobs ------------------------------------------------------------ */
 
 static void ibd_work(void *data) {
   cs_job_t *j = data;
   size_t used;
-  j->decode_rc = mn_ibd_decode(j->c->env.obj, j->bytes, j->len, &used,
-                               &j->ibd);
+  j->decode_rc = mn_ibd_decode(j->c->env.obj, j->bytes, j->len, &used, &j->ibd);
 }
 
 static void ibd_done(void *data, int status) {
@@ -233,7 +231,7 @@ static void ibd_done(void *data, int status) {
   job_free(c, j);
 }
 
-/* ---- the interface ---------------------------------------------------------- */
+/* ---- the interface ------------------------------------------------------- */
 
 static int s_tip(const mn_chain_t *ch, mn_chain_tip_t *out) {
   cs_t *c = cs_of(ch);
@@ -254,8 +252,7 @@ static int s_tip(const mn_chain_t *ch, mn_chain_tip_t *out) {
     t.tree_len = c->tree.length;
     t.weight = c->tree.root->total;
     if (h->mmrroot.len <= 32)
-      memcpy(t.mmr_root + 32 - h->mmrroot.len, h->mmrroot.data,
-             h->mmrroot.len);
+      memcpy(t.mmr_root + 32 - h->mmrroot.len, h->mmrroot.data, h->mmrroot.len);
     t.mmr_total = h->mmrtotal;
     t.mmr_leaves = cs_mmr_leaves(tip->mmr);
     if (h->blockdifficulty.len <= 32)
@@ -412,11 +409,11 @@ static bool s_proof_valid(const mn_chain_t *ch, const mn_coinproof_t *cp) {
   mn_mmrdata_t leaf;
   if (c->env.obj->coin_leaf(&cp->coin, false, &leaf))
     return false;
-  return cs_mmr_check_time_valid(&c->env, c->tree.tip->mmr,
-                                 cp->coin.mmrentry, &leaf, &cp->proof);
+  return cs_mmr_check_time_valid(&c->env, c->tree.tip->mmr, cp->coin.mmrentry,
+                                 &leaf, &cp->proof);
 }
 
-/* ---- posting -------------------------------------------------------------- */
+/* ---- posting ------------------------------------------------------------- */
 
 typedef struct post {
   mn_chain_post_cb cb;
@@ -447,8 +444,8 @@ static void post_entry_done(cs_t *c, const mn_chain_verdict_t *v,
   mn_chain_post_result_t r;
   memset(&r, 0, sizeof r);
   r.size = sizeof r;
-  r.status = v->status == MN_CHAIN_ACCEPTED ? MN_CHAIN_ACCEPTED
-                                            : MN_CHAIN_REJECTED;
+  r.status =
+      v->status == MN_CHAIN_ACCEPTED ? MN_CHAIN_ACCEPTED : MN_CHAIN_REJECTED;
   r.reason = v->reason;
   r.message = v->message;
   r.txpow = v->status == MN_CHAIN_ACCEPTED ? txpow : NULL;
@@ -526,10 +523,10 @@ static int s_txn_check(const mn_chain_t *ch, const mn_txpow_t *t,
   if (tip && t->body) {
     r.mmrproofs = cs_check_mmr(&c->env, tip->mmr, t, &f3);
     cs_scripts_t s = {0};
-    r.scripts = cs_check_scripts(&c->env, t, &tip->txpow->header.blocknumber,
-                                 &tip->txpow->header.timemilli,
-                                 &tip->txpow->header.magic.max_kissvm_ops, &s,
-                                 &f4);
+    r.scripts =
+        cs_check_scripts(&c->env, t, &tip->txpow->header.blocknumber,
+                         &tip->txpow->header.timemilli,
+                         &tip->txpow->header.magic.max_kissvm_ops, &s, &f4);
     r.monotonic = cs_scripts_monotonic(t, &s);
   }
   r.valid = r.basic && r.signatures && r.mmrproofs && r.scripts;
@@ -676,9 +673,9 @@ static int s_ibd_build(const mn_chain_t *ch, int64_t top,
   return cs_ibd_build(cs_of(ch), top, ids, n, out, crossover);
 }
 
-static int s_ibd_process(const mn_chain_t *ch, const uint8_t *bytes,
-                         size_t len, uint64_t origin, mn_chain_verdict_cb cb,
-                         void *data, uint64_t *ticket) {
+static int s_ibd_process(const mn_chain_t *ch, const uint8_t *bytes, size_t len,
+                         uint64_t origin, mn_chain_verdict_cb cb, void *data,
+                         uint64_t *ticket) {
   cs_t *c = cs_of(ch);
   if (c->stopping)
     return MN_ESTATE;

@@ -82,7 +82,9 @@ cs_node_t *cs_tree_find(const cs_tree_t *t, const uint8_t id[32]) {
   return cs_idmap_get(&t->map, id);
 }
 
-size_t cs_tree_size(const cs_tree_t *t) { return t->map.n; }
+size_t cs_tree_size(const cs_tree_t *t) {
+  return t->map.n;
+}
 
 void cs_tree_add_child(cs_tree_t *t, cs_node_t *parent, cs_node_t *child) {
   child->parent = parent;
@@ -189,8 +191,8 @@ cs_node_t *cs_node_at(cs_node_t *n, int64_t number) {
   return NULL;
 }
 
-int cs_tree_cut(const cs_env_t *env, cs_tree_t *t, int keep,
-                cs_node_t ***out, size_t *nout) {
+int cs_tree_cut(const cs_env_t *env, cs_tree_t *t, int keep, cs_node_t ***out,
+                size_t *nout) {
   *out = NULL;
   *nout = 0;
   cs_node_t *newroot = NULL;

@@ -40,8 +40,7 @@ static int calc_coins(const cs_env_t *env, cs_mmr_t *work,
       goto out;
     if ((rc = mn_mmrproof_new(obj, &proof)))
       goto out;
-    if ((rc = cs_mmr_proof_to_peak(env, work, cp->coin.mmrentry, proof,
-                                   proof)))
+    if ((rc = cs_mmr_proof_to_peak(env, work, cp->coin.mmrentry, proof, proof)))
       goto out;
     /* CoinProof = Coin then MMRProof. */
     if ((rc = mn_coin_encode(obj, &cp->coin, &a->spent)) ||
@@ -73,13 +72,12 @@ out:
   return rc;
 }
 
-static int calc_txpow(const cs_env_t *env, cs_mmr_t *work,
-                      const mn_txpow_t *t, const mn_num_t *blocknumber,
-                      acc_t *a) {
+static int calc_txpow(const cs_env_t *env, cs_mmr_t *work, const mn_txpow_t *t,
+                      const mn_num_t *blocknumber, acc_t *a) {
   if (!t->body)
     return 0;
-  int rc = calc_coins(env, work, &t->body->txn, &t->body->witness,
-                      blocknumber, a);
+  int rc =
+      calc_coins(env, work, &t->body->txn, &t->body->witness, blocknumber, a);
   if (rc)
     return rc;
   return calc_coins(env, work, &t->body->burntxn, &t->body->burnwitness,
@@ -112,8 +110,7 @@ int cs_txblock_build(const cs_env_t *env, cs_mmr_t *parent,
     goto out;
   mn_mmrentry_t peaks[CS_MMR_ROWS];
   size_t np = cs_mmr_peaks(parent, peaks);
-  if ((rc = mn_txpow_encode(obj, block, &b)) ||
-      (rc = put_count(env, &b, np)))
+  if ((rc = mn_txpow_encode(obj, block, &b)) || (rc = put_count(env, &b, np)))
     goto out;
   for (size_t i = 0; i < np; i++)
     if ((rc = mn_mmrentry_encode(obj, &peaks[i], &b)))

@@ -71,8 +71,8 @@ int cs_num_i64(const cs_env_t *env, const mn_num_t *n, int64_t *out) {
 }
 
 bool cs_data_eq(const mn_data_t *a, const mn_data_t *b) {
-  return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data,
-                                                    a->len) == 0);
+  return a->len == b->len &&
+         (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
 }
 
 bool cs_data_is(const mn_data_t *a, const uint8_t *p, size_t len) {

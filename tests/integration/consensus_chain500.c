@@ -33,9 +33,9 @@ static void take(cnode_t *n, snap_t *s) {
            json_string_value(json_object_get(r, "coins")));
   json_decref(env);
   r = cn_cmd(n, "printmmr", &env);
-  snprintf(s->mmr, sizeof s->mmr, "%s",
-           json_string_value(json_object_get(
-               json_object_get(r, "root"), "data")));
+  snprintf(
+      s->mmr, sizeof s->mmr, "%s",
+      json_string_value(json_object_get(json_object_get(r, "root"), "data")));
   json_decref(env);
 }
 

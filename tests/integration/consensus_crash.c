@@ -25,8 +25,8 @@ static void check_chain(cnode_t *n, int64_t tip) {
     snprintf(bs, sizeof bs, "%lld", (long long)b);
     assert_string_equal(json_string_value(json_object_get(h, "block")), bs);
     json_t *sp = json_object_get(h, "superparents");
-    const char *parent = json_string_value(
-        json_object_get(json_array_get(sp, 0), "parent"));
+    const char *parent =
+        json_string_value(json_object_get(json_array_get(sp, 0), "parent"));
     if (prev[0])
       assert_string_equal(parent, prev);
     snprintf(prev, sizeof prev, "%s",

@@ -28,7 +28,7 @@ extern char **environ;
 
 typedef struct cnode {
   pid_t pid;
-  char *dir;     /* scratch: profile, data/, log */
+  char *dir; /* scratch: profile, data/, log */
   char *profile;
   int port, rpc;
 } cnode_t;
@@ -89,8 +89,8 @@ static inline bool cn_start(cnode_t *n, const char *set1) {
                                    0600);
   posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_APPEND,
                                    0600);
-  int rc = posix_spawn(&n->pid, argv[0], &fa, NULL, (char *const *)argv,
-                       environ);
+  int rc =
+      posix_spawn(&n->pid, argv[0], &fa, NULL, (char *const *)argv, environ);
   posix_spawn_file_actions_destroy(&fa);
   free(data);
   free(log);
@@ -148,8 +148,8 @@ static inline json_t *cn_cmd(cnode_t *n, const char *line, json_t **env) {
 static inline int64_t cn_tip(cnode_t *n) {
   json_t *env;
   json_t *r = cn_cmd(n, "status", &env);
-  int64_t b = json_integer_value(
-      json_object_get(json_object_get(r, "chain"), "block"));
+  int64_t b =
+      json_integer_value(json_object_get(json_object_get(r, "chain"), "block"));
   json_decref(env);
   return b;
 }
@@ -171,8 +171,8 @@ static inline void cn_quiesce(cnode_t *n) {
   json_decref(env);
   for (int i = 0; i < 5000; i++) {
     json_t *r = cn_cmd(n, "status", &env);
-    bool active = json_is_true(
-        json_object_get(json_object_get(r, "mining"), "active"));
+    bool active =
+        json_is_true(json_object_get(json_object_get(r, "mining"), "active"));
     json_decref(env);
     if (!active)
       return;

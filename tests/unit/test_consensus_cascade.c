@@ -18,9 +18,9 @@ static mn_txpow_t *hdr(int64_t n, int32_t sl) {
   mn_txpow_t *t;
   assert_int_equal(mn_txpow_new(obj, &t), 0);
   env.num->from_i64(&t->header.blocknumber, n);
-  assert_int_equal(obj->dup(t, env.min_work, env.min_work_len,
-                            &t->header.blockdifficulty),
-                   0);
+  assert_int_equal(
+      obj->dup(t, env.min_work, env.min_work_len, &t->header.blockdifficulty),
+      0);
   /* Genesis-style 0x00 super parents (a new header has empty ones). */
   static const uint8_t zero = 0;
   for (int i = 0; i < MN_CASCADE_LEVELS; i++)

@@ -29,7 +29,7 @@ typedef struct node {
   int64_t created_coins, spent_coins;
 } node_t;
 
-/* ---- running the loop -------------------------------------------------- */
+/* ---- running the loop ---------------------------------------------------- */
 
 typedef bool (*pred_fn)(void *arg);
 typedef struct waiter {
@@ -122,7 +122,7 @@ static void on_need(const mn_event_t *ev, void *data) {
   n->need++;
 }
 
-/* ---- nodes ------------------------------------------------------------------ */
+/* ---- nodes --------------------------------------------------------------- */
 
 static void node_open(node_t *n, const char *name, bool genesis) {
   char *profile = mn__xasprintf("%s/%s.toml", dir, name);
@@ -145,8 +145,8 @@ static void node_open(node_t *n, const char *name, bool genesis) {
     fail_msg("start %s: %s", name, why);
   free(profile);
   n->h = mn__node_host(n->n, &n->k);
-  n->ch = n->h->service_lookup(n->k, MN_CHAIN_SERVICE,
-                               MN_CHAIN_SERVICE_VERSION);
+  n->ch =
+      n->h->service_lookup(n->k, MN_CHAIN_SERVICE, MN_CHAIN_SERVICE_VERSION);
   assert_non_null(n->ch);
   assert_int_equal(n->ch->size, sizeof(mn_chain_t));
   n->c = cs_of(n->ch);
@@ -174,8 +174,12 @@ typedef struct reply {
   json_t *j;
 } reply_t;
 
-static void got(json_t *r, void *data) { ((reply_t *)data)->j = r; }
-static bool have_reply(void *arg) { return ((reply_t *)arg)->j != NULL; }
+static void got(json_t *r, void *data) {
+  ((reply_t *)data)->j = r;
+}
+static bool have_reply(void *arg) {
+  return ((reply_t *)arg)->j != NULL;
+}
 
 /* Runs a command; returns its response (caller decrefs the envelope). */
 static json_t *exec(node_t *n, const char *line, json_t **env) {
@@ -209,7 +213,7 @@ static void mine(node_t *n, int count) {
   }
 }
 
-/* ---- verdicts -------------------------------------------------------------- */
+/* ---- verdicts ------------------------------------------------------------ */
 
 typedef struct vwait {
   bool done;
@@ -225,7 +229,9 @@ static void on_verdict(const mn_chain_verdict_t *v, void *data) {
   w->done = true;
 }
 
-static bool vdone(void *arg) { return ((vwait_t *)arg)->done; }
+static bool vdone(void *arg) {
+  return ((vwait_t *)arg)->done;
+}
 
 static void submit(node_t *n, const uint8_t *b, size_t len, vwait_t *w) {
   memset(w, 0, sizeof *w);
@@ -259,9 +265,11 @@ static void on_post(const mn_chain_post_result_t *r, void *data) {
     memcpy(w->id, r->txpow->txpowid, 32);
 }
 
-static bool pdone(void *arg) { return ((pwait_t *)arg)->done; }
+static bool pdone(void *arg) {
+  return ((pwait_t *)arg)->done;
+}
 
-/* ---- making TxPoWs ------------------------------------------------------------ */
+/* ---- making TxPoWs ------------------------------------------------------- */
 
 static void mine_local(const mn_host_t *h, mn_txpow_t *t) {
   const mn_obj_api_t *obj = h->obj;
@@ -285,9 +293,8 @@ static mn_txpow_t *block_template(node_t *n) {
   mn_txpow_t *t;
   assert_int_equal(cs_generate(n->c, NULL, &t), 0);
   const mn_data_t *bd = &t->header.blockdifficulty;
-  assert_int_equal(n->h->obj->dup(t, bd->data, bd->len,
-                                  &t->body->txndifficulty),
-                   0);
+  assert_int_equal(
+      n->h->obj->dup(t, bd->data, bd->len, &t->body->txndifficulty), 0);
   return t;
 }
 
@@ -345,13 +352,12 @@ static mn_txpow_t *draft_spend(node_t *n, const mn_coin_t *coin,
   assert_int_equal(mn_add_txn_outputs(obj, t, &t->body->txn, &o), 0);
   mn_coinproof_t *cp;
   assert_int_equal(n->ch->coin_proof(n->ch, coin, -1, &cp), 0);
-  assert_int_equal(mn_add_witness_coinproofs(obj, t, &t->body->witness, cp),
-                   0);
+  assert_int_equal(mn_add_witness_coinproofs(obj, t, &t->body->witness, cp), 0);
   obj->free(cp);
   mn_scriptproof_t sp;
   memset(&sp, 0, sizeof sp);
-  assert_int_equal(
-      obj->scriptproof_make(t, script, strlen(script), NULL, &sp), 0);
+  assert_int_equal(obj->scriptproof_make(t, script, strlen(script), NULL, &sp),
+                   0);
   mn_add_witness_scripts(obj, t, &t->body->witness, &sp);
   assert_int_equal(obj->txpow_compute(t), 0);
   return t;
@@ -364,7 +370,7 @@ static void post(node_t *n, const mn_txpow_t *draft, pwait_t *w) {
   assert_true(w->done);
 }
 
-/* ---- tests ---------------------------------------------------------------------- */
+/* ---- tests --------------------------------------------------------------- */
 
 static node_t A, B;
 
@@ -376,20 +382,20 @@ static void test_mine_and_commands(void **state) {
   assert_true(A.connected >= 5);
   json_t *env;
   json_t *r = exec(&A, "status", &env);
-  assert_int_equal(json_integer_value(
-                       json_object_get(json_object_get(r, "chain"), "block")),
-                   6);
+  assert_int_equal(
+      json_integer_value(json_object_get(json_object_get(r, "chain"), "block")),
+      6);
   assert_string_equal(json_string_value(json_object_get(r, "minima")),
                       "1000000000");
-  assert_false(json_is_true(
-      json_object_get(json_object_get(r, "network"), "syncing")));
+  assert_false(
+      json_is_true(json_object_get(json_object_get(r, "network"), "syncing")));
   json_decref(env);
   r = exec(&A, "block", &env);
   assert_string_equal(json_string_value(json_object_get(r, "block")), "6");
   json_decref(env);
   r = exec(&A, "printtree depth:3", &env);
-  assert_non_null(strstr(json_string_value(json_object_get(r, "chain")),
-                         "--> 6 ["));
+  assert_non_null(
+      strstr(json_string_value(json_object_get(r, "chain")), "--> 6 ["));
   json_decref(env);
   r = exec(&A, "txpow block:1", &env);
   assert_true(json_is_true(json_object_get(r, "isblock")));
@@ -402,8 +408,8 @@ static void test_mine_and_commands(void **state) {
                       "2");
   json_decref(env);
   r = exec(&A, "hashtest amount:20000", &env);
-  assert_non_null(strstr(json_string_value(json_object_get(r, "speed")),
-                         "MH/s"));
+  assert_non_null(
+      strstr(json_string_value(json_object_get(r, "speed")), "MH/s"));
   json_decref(env);
 }
 
@@ -420,8 +426,8 @@ static void test_post_transaction(void **state) {
   assert_int_equal(w.status, MN_CHAIN_ACCEPTED);
   /* At the easiest difficulty a posted TxPoW mined to the block target is
    * a block itself; otherwise it waits in the mempool. */
-  assert_true(w.is_block || A.ch->mempool_spends(A.ch, coin->coinid.data,
-                                                 coin->coinid.len));
+  assert_true(w.is_block ||
+              A.ch->mempool_spends(A.ch, coin->coinid.data, coin->coinid.len));
   mine(&A, 1);
   /* Mined into a block: the coin is spent, the new one is found, and
    * it can be proven. */
@@ -447,8 +453,7 @@ static void test_post_transaction(void **state) {
   assert_true(A.ch->proof_valid(A.ch, cp));
   A.h->obj->free(cp);
   /* The old coin can no longer be proven unspent at the tip. */
-  assert_int_equal(A.ch->coin_proof(A.ch, coin, tip_of(&A), &cp),
-                   MN_EINVALID);
+  assert_int_equal(A.ch->coin_proof(A.ch, coin, tip_of(&A), &cp), MN_EINVALID);
   mn_chain_check_t ck = {.size = sizeof ck};
   assert_int_equal(A.ch->txn_check(A.ch, d, &ck), 0);
   assert_true(ck.basic && ck.signatures && ck.scripts);
@@ -483,8 +488,7 @@ static void test_double_spend(void **state) {
   submit_txpow(&A, m1, &v1);
   assert_int_equal(v1.v.status, MN_CHAIN_ACCEPTED);
   assert_true(v1.v.relay);
-  assert_true(A.ch->mempool_spends(A.ch, coin->coinid.data,
-                                   coin->coinid.len));
+  assert_true(A.ch->mempool_spends(A.ch, coin->coinid.data, coin->coinid.len));
   submit_txpow(&A, m2, &v2);
   /* Stored but not relayed: it spends a coin a pending TxPoW spends. */
   assert_int_equal(v2.v.status, MN_CHAIN_ACCEPTED);
@@ -500,9 +504,8 @@ static void test_double_spend(void **state) {
   assert_true((a.onchain_block >= 0) != (b.onchain_block >= 0));
   mn_coin_t *x = coin_at(&A, g_dest, &count);
   assert_int_equal(count, 1);
-  assert_false(A.ch->mempool_spends(A.ch, coin->coinid.data,
-                                    coin->coinid.len) &&
-               false);
+  assert_false(
+      A.ch->mempool_spends(A.ch, coin->coinid.data, coin->coinid.len) && false);
   A.h->obj->free(x);
   A.h->obj->free(m1);
   A.h->obj->free(m2);
@@ -679,8 +682,7 @@ static void test_block_with_double_spend(void **state) {
     submit_txpow(&A, t, &w);
     assert_int_equal(w.v.status, MN_CHAIN_ACCEPTED);
     mn_data_t id = {t->txpowid, 32};
-    assert_int_equal(mn_add_body_txpowlist(A.h->obj, blk, blk->body, &id),
-                     0);
+    assert_int_equal(mn_add_body_txpowlist(A.h->obj, blk, blk->body, &id), 0);
     A.h->obj->free(t);
     A.h->obj->free(d);
   }
@@ -854,9 +856,9 @@ static void test_txn_pow_not_checked(void **state) {
   assert_int_equal(A.h->num->cmp(&t->header.magic.desired_max_txpow_size,
                                  &def.desired_max_txpow_size),
                    0);
-  assert_int_equal(A.h->num->cmp(&t->header.magic.desired_max_txns,
-                                 &def.desired_max_txns),
-                   0);
+  assert_int_equal(
+      A.h->num->cmp(&t->header.magic.desired_max_txns, &def.desired_max_txns),
+      0);
   A.h->obj->free(t);
   A.h->obj->free(d);
 }

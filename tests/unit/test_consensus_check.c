@@ -52,7 +52,7 @@ static void expect_basic(ctx_t *c, mn_txpow_t *t, bool ok,
   c->f.env.obj->free(t);
 }
 
-/* ---- checkTxPoWBasic ---------------------------------------------------- */
+/* ---- checkTxPoWBasic ----------------------------------------------------- */
 
 static void test_basic_good(void **state) {
   ctx_t *c = *state;
@@ -181,7 +181,7 @@ static void test_basic_burn_link_and_dup(void **state) {
   expect_basic(c, t, false, MN_CHAIN_R_BASIC);
 }
 
-/* ---- signatures --------------------------------------------------------- */
+/* ---- signatures ---------------------------------------------------------- */
 
 static void test_signatures(void **state) {
   ctx_t *c = *state;
@@ -207,8 +207,7 @@ static void test_signatures(void **state) {
   mn_txpow_t *u = copy_draft(c);
   assert_int_equal(obj->txpow_compute(u), 0);
   assert_int_equal(
-      obj->witness_add_signature(u, &u->body->witness, sig2.data, sig2.len),
-      0);
+      obj->witness_add_signature(u, &u->body->witness, sig2.data, sig2.len), 0);
   assert_false(cs_check_signatures(&c->f.env, u, &why));
   assert_int_equal(why.reason, MN_CHAIN_R_SIGNATURE);
   mn_buf_free(&sig);
@@ -218,7 +217,7 @@ static void test_signatures(void **state) {
   obj->free(u);
 }
 
-/* ---- state size and relay policy --------------------------------------------- */
+/* ---- state size and relay policy ----------------------------------------- */
 
 static void test_state_and_relay(void **state) {
   ctx_t *c = *state;
@@ -263,7 +262,7 @@ static mn_txpow_t *relock(ctx_t *c, mn_txpow_t *t, const char *script) {
   return t;
 }
 
-/* ---- scripts ---------------------------------------------------------------------- */
+/* ---- scripts ------------------------------------------------------------- */
 
 static bool scripts_at(ctx_t *c, const mn_txpow_t *t, int64_t block,
                        cs_scripts_t *s, cs_fail_t *why) {
@@ -283,9 +282,9 @@ static void test_scripts(void **state) {
   assert_true(scripts_at(c, c->draft, 4, &s, &why));
   assert_true(cs_scripts_monotonic(c->draft, &s));
   /* A failing script, monotonic: it can never pass. */
-  mn_txpow_t *t = relock(
-      c, fx_spend(&c->f, c->coin, c->tip, "RETURN FALSE", g_to, amts, 1),
-      "RETURN FALSE");
+  mn_txpow_t *t =
+      relock(c, fx_spend(&c->f, c->coin, c->tip, "RETURN FALSE", g_to, amts, 1),
+             "RETURN FALSE");
   memset(&s, 0, sizeof s);
   assert_false(scripts_at(c, t, 4, &s, &why));
   assert_non_null(strstr(why.msg, "script fails"));
@@ -295,10 +294,9 @@ static void test_scripts(void **state) {
   assert_true(s.txn.checked && !s.txn.valid);
   obj->free(t);
   /* A block-dependent script: fails at 4, passes at 10, not monotonic. */
-  t = relock(c,
-             fx_spend(&c->f, c->coin, c->tip, "RETURN @BLOCK GT 5", g_to,
-                      amts, 1),
-             "RETURN @BLOCK GT 5");
+  t = relock(
+      c, fx_spend(&c->f, c->coin, c->tip, "RETURN @BLOCK GT 5", g_to, amts, 1),
+      "RETURN @BLOCK GT 5");
   memset(&s, 0, sizeof s);
   assert_false(scripts_at(c, t, 4, &s, &why));
   assert_false(cs_scripts_monotonic(t, &s));
@@ -315,7 +313,7 @@ static void test_scripts(void **state) {
   obj->free(t);
 }
 
-/* ---- MMR proofs ----------------------------------------------------------------------- */
+/* ---- MMR proofs ---------------------------------------------------------- */
 
 static void test_mmr_proofs(void **state) {
   ctx_t *c = *state;
@@ -332,8 +330,7 @@ static void test_mmr_proofs(void **state) {
   obj->free(t);
   /* A proof made at a block this branch does not hold. */
   t = copy_draft(c);
-  c->f.env.num->from_i64(&t->body->witness.coinproofs[0].proof.blocktime,
-                         999);
+  c->f.env.num->from_i64(&t->body->witness.coinproofs[0].proof.blocktime, 999);
   assert_false(cs_check_mmr(&c->f.env, c->tip->mmr, t, &why));
   obj->free(t);
   /* A proof of another coin (the leaf differs). */
@@ -355,7 +352,7 @@ static void test_mmr_proof_after_spend(void **state) {
   obj->free(b);
 }
 
-/* ---- checkTxPoWSimple ------------------------------------------------------------------ */
+/* ---- checkTxPoWSimple ---------------------------------------------------- */
 
 static void test_simple_txn_difficulty_and_size(void **state) {
   ctx_t *c = *state;
@@ -391,7 +388,7 @@ static void test_simple_txn_difficulty_and_size(void **state) {
   obj->free(blk);
 }
 
-/* ---- super parents ---------------------------------------------------------------------- */
+/* ---- super parents ------------------------------------------------------- */
 
 static void test_parents(void **state) {
   ctx_t *c = *state;
@@ -422,7 +419,7 @@ static void test_parents(void **state) {
   obj->free(b);
 }
 
-/* ---- checkTxPoWBlock ------------------------------------------------------------------------ */
+/* ---- checkTxPoWBlock ----------------------------------------------------- */
 
 static void expect_block(ctx_t *c, mn_txpow_t *b, const mn_txpow_t *const *txns,
                          size_t n, bool ok, mn_chain_reason_t r) {
@@ -434,9 +431,8 @@ static void expect_block(ctx_t *c, mn_txpow_t *b, const mn_txpow_t *const *txns,
     fail_msg("block: expected %d got %d (%s: %s)", ok, got,
              mn_chain_reason_name(why.reason), why.msg);
   if (!ok && why.reason != r)
-    fail_msg("block: expected reason %s got %s (%s)",
-             mn_chain_reason_name(r), mn_chain_reason_name(why.reason),
-             why.msg);
+    fail_msg("block: expected reason %s got %s (%s)", mn_chain_reason_name(r),
+             mn_chain_reason_name(why.reason), why.msg);
 }
 
 static void test_block_good(void **state) {
@@ -474,8 +470,8 @@ static void test_block_time(void **state) {
   expect_block(c, b, NULL, 0, true, 0);
   c->f.env.obj->free(b);
   /* More than 24 h after it is not. */
-  b = fx_block(&c->f, c->tip, med->time - c->tip->time + 86400001, NULL,
-               NULL, 0, false);
+  b = fx_block(&c->f, c->tip, med->time - c->tip->time + 86400001, NULL, NULL,
+               0, false);
   expect_block(c, b, NULL, 0, false, MN_CHAIN_R_TIME);
   c->f.env.obj->free(b);
 }

@@ -57,8 +57,7 @@ static void next(chain_t *c, mn_uint_t *out) {
   assert_true(l == 1 || b[0] != 0);
 }
 
-static void frac(mn_uint_t *r, const mn_uint_t *a, uint64_t num,
-                 uint64_t den) {
+static void frac(mn_uint_t *r, const mn_uint_t *a, uint64_t num, uint64_t den) {
   mn_uint_t n, d;
   env.obj->uint_from_u64(&n, num);
   env.obj->uint_from_u64(&d, den);

@@ -35,7 +35,9 @@ typedef struct fx {
   mn_txpow_t *gen_txpow;
 } fx_t;
 
-static inline const mn_obj_api_t *fx_obj(fx_t *f) { return f->env.obj; }
+static inline const mn_obj_api_t *fx_obj(fx_t *f) {
+  return f->env.obj;
+}
 
 static inline void fx_setup(fx_t *f, const char *net) {
   memset(f, 0, sizeof *f);
@@ -59,8 +61,8 @@ static inline void fx_setup(fx_t *f, const char *net) {
   free(profile);
   free(data);
   f->host = mn__node_host(f->node, &f->kernel);
-  const mn_kissvm_t *vm = f->host->service_lookup(
-      f->kernel, MN_KISSVM_SERVICE, MN_KISSVM_SERVICE_VERSION);
+  const mn_kissvm_t *vm = f->host->service_lookup(f->kernel, MN_KISSVM_SERVICE,
+                                                  MN_KISSVM_SERVICE_VERSION);
   assert_non_null(vm);
   cs_params_t p;
   assert_int_equal(cs_params_preset(mn__num_api(), net, &p), 0);
@@ -93,8 +95,7 @@ static inline cs_node_t *fx_node(fx_t *f, mn_txblock_t *tb) {
 /* The genesis block as the tree root. */
 static inline cs_node_t *fx_genesis(fx_t *f) {
   mn_txblock_t *tb;
-  assert_int_equal(cs_genesis(&f->env, FX_T0, NULL, 0, &f->gen_txpow, &tb),
-                   0);
+  assert_int_equal(cs_genesis(&f->env, FX_T0, NULL, 0, &f->gen_txpow, &tb), 0);
   cs_node_t *n = fx_node(f, tb);
   cs_tree_set_root(&f->env, &f->tree, n);
   return n;
@@ -126,8 +127,7 @@ static inline void fx_mine(fx_t *f, mn_txpow_t *t) {
 /* Fills the MMR root of t (on parent) and the body hash; mines when
  * asked.  Run after changing anything in t. */
 static inline void fx_seal(fx_t *f, cs_node_t *parent, mn_txpow_t *t,
-                           const mn_txpow_t *const *txns, size_t n,
-                           bool mine) {
+                           const mn_txpow_t *const *txns, size_t n, bool mine) {
   const mn_obj_api_t *obj = f->env.obj;
   assert_int_equal(obj->txpow_compute(t), 0);
   mn_txblock_t *tb;
@@ -167,8 +167,7 @@ static inline mn_txpow_t *fx_block(fx_t *f, cs_node_t *parent, int64_t dt,
   num->from_i64(&h->timemilli, parent->time + dt);
   uint8_t work[64];
   mn_magic_t mg;
-  assert_int_equal(obj->magic_next(&parent->txpow->header.magic, &mg, work),
-                   0);
+  assert_int_equal(obj->magic_next(&parent->txpow->header.magic, &mg, work), 0);
   fx_dup(f, t, mg.min_txpow_work.data, mg.min_txpow_work.len,
          &mg.min_txpow_work);
   h->magic = mg;
@@ -199,8 +198,7 @@ static inline cs_node_t *fx_attach(fx_t *f, cs_node_t *parent,
                                    const mn_txpow_t *t,
                                    const mn_txpow_t *const *txns, size_t n) {
   mn_txblock_t *tb;
-  assert_int_equal(cs_txblock_build(&f->env, parent->mmr, t, txns, n, &tb),
-                   0);
+  assert_int_equal(cs_txblock_build(&f->env, parent->mmr, t, txns, n, &tb), 0);
   cs_node_t *node = fx_node(f, tb);
   cs_tree_add_child(&f->tree, parent, node);
   assert_int_equal(cs_tree_recalc(&f->env, &f->tree), 0);
@@ -247,9 +245,8 @@ static inline mn_txpow_t *fx_spend(fx_t *f, const mn_coin_t *coin,
     o.coinid.len = 1;
     o.address.data = to;
     o.address.len = 32;
-    assert_int_equal(f->env.num->parse(&o.amount, amounts[i],
-                                       strlen(amounts[i])),
-                     0);
+    assert_int_equal(
+        f->env.num->parse(&o.amount, amounts[i], strlen(amounts[i])), 0);
     o.tokenid.data = &zero;
     o.tokenid.len = 1;
     o.storestate = true;
@@ -259,14 +256,13 @@ static inline mn_txpow_t *fx_spend(fx_t *f, const mn_coin_t *coin,
   memset(&cp, 0, sizeof cp);
   cp.coin = *coin;
   assert_int_equal(
-      cs_mmr_proof_to_peak(&f->env, at->mmr, coin->mmrentry, t, &cp.proof),
-      0);
+      cs_mmr_proof_to_peak(&f->env, at->mmr, coin->mmrentry, t, &cp.proof), 0);
   assert_int_equal(mn_add_witness_coinproofs(obj, t, &t->body->witness, &cp),
                    0);
   mn_scriptproof_t sp;
   memset(&sp, 0, sizeof sp);
-  assert_int_equal(
-      obj->scriptproof_make(t, script, strlen(script), NULL, &sp), 0);
+  assert_int_equal(obj->scriptproof_make(t, script, strlen(script), NULL, &sp),
+                   0);
   mn_add_witness_scripts(obj, t, &t->body->witness, &sp);
   assert_int_equal(obj->txpow_compute(t), 0);
   return t;

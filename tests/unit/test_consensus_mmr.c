@@ -12,7 +12,7 @@
 
 static cs_env_t env;
 
-/* ---- a plain MMR: rows of nodes, no sparseness ---------------------------- */
+/* ---- a plain MMR: rows of nodes, no sparseness --------------------------- */
 
 #define MAXN 300
 

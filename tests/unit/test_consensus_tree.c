@@ -121,8 +121,7 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_tie_goes_to_first_child, setup,
                                       teardown),
-      cmocka_unit_test_setup_teardown(test_ghost_not_longest, setup,
-                                      teardown),
+      cmocka_unit_test_setup_teardown(test_ghost_not_longest, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cut_into_cascade, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,7 +43,9 @@ typedef struct node {
   char *dir;
 } node_t;
 
-static double now_s(void) { return (double)mn__mono_ns() / 1e9; }
+static double now_s(void) {
+  return (double)mn__mono_ns() / 1e9;
+}
 
 /* A /proc/self/status figure in KiB ("VmRSS:", "RssAnon:", "RssFile:"). */
 static uint64_t status_kb(const char *key) {
@@ -58,7 +60,6 @@ static uint64_t status_kb(const char *key) {
     fclose(f);
   return kb;
 }
-
 
 static uint64_t disk_kb(const char *dir) {
   char cmd[4200];
@@ -113,8 +114,8 @@ static bool node_open(node_t *nd, const char *dir, bool make) {
     return false;
   }
   nd->h = mn__node_host(nd->n, &nd->k);
-  nd->ch = nd->h->service_lookup(nd->k, MN_CHAIN_SERVICE,
-                                 MN_CHAIN_SERVICE_VERSION);
+  nd->ch =
+      nd->h->service_lookup(nd->k, MN_CHAIN_SERVICE, MN_CHAIN_SERVICE_VERSION);
   return nd->ch != NULL;
 }
 
@@ -137,7 +138,7 @@ static void wait_flag(bool *flag) {
     uv_run(&loop, UV_RUN_ONCE);
 }
 
-/* ---- make ------------------------------------------------------------------- */
+/* ---- make ---------------------------------------------------------------- */
 
 typedef struct post_wait {
   bool done;
@@ -215,8 +216,7 @@ static int cmd_make(long n, const char *file, const char *dir) {
     obj->free(t);
     obj->free(coin);
     if (!w.ok) {
-      fprintf(stderr, "chain-replay: a posted transaction failed: %s\n",
-              w.msg);
+      fprintf(stderr, "chain-replay: a posted transaction failed: %s\n", w.msg);
       return 1;
     }
   }
@@ -253,7 +253,7 @@ static int cmd_make(long n, const char *file, const char *dir) {
   return 0;
 }
 
-/* ---- replay ------------------------------------------------------------------- */
+/* ---- replay -------------------------------------------------------------- */
 
 typedef struct inflight {
   int pending;
@@ -289,8 +289,8 @@ static int cmd_replay(const char *file, const char *dir) {
   size_t *blen = malloc(cap * sizeof *blen);
   for (size_t off = 8; off + 4 <= len;) {
     const uint8_t *p = (const uint8_t *)data + off;
-    size_t l = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 |
-               p[3];
+    size_t l =
+        (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
     if (off + 4 + l > len)
       break;
     if (n == cap) {
@@ -350,12 +350,13 @@ static int cmd_replay(const char *file, const char *dir) {
   nd.ch->tip(nd.ch, &t);
   bool ok = !fl.failed && memcmp(t.txpowid, last->txpow.txpowid, 32) == 0;
   obj->free(last);
-  printf("replayed %zu blocks in %.2f s: %.0f blocks/s (full checks)\n",
-         n - 1, secs, (double)(n - 1) / secs);
+  printf("replayed %zu blocks in %.2f s: %.0f blocks/s (full checks)\n", n - 1,
+         secs, (double)(n - 1) / secs);
   print_memory(t.number, dir);
   if (!ok)
-    fprintf(stderr, "chain-replay: the replay did not end on the file's last "
-                    "block (tip %lld; %s)\n",
+    fprintf(stderr,
+            "chain-replay: the replay did not end on the file's last "
+            "block (tip %lld; %s)\n",
             (long long)t.number, fl.msg);
   free(blk);
   free(blen);
