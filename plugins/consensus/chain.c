@@ -1783,6 +1783,7 @@ void cs_stop(cs_t *c) {
   cs_pulse_stop(c);
   cs_mine_stop_all(c);
   cs_jobs_cancel_all(c);
+  cs_ibd_stop_all(c);
   cs_commit(c);
   if (c->started)
     c->host->store_write(c->self, set_schema, c);

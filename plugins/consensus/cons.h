@@ -222,9 +222,19 @@ void cs_jobs_cancel_all(cs_t *c);
 
 int cs_ibd_build(cs_t *c, int64_t top, const uint8_t (*ids)[32], size_t n,
                  mn_buf_t *out, bool *crossover);
-/* Processes a decoded IBD on the loop; fills v. */
-void cs_ibd_process(cs_t *c, const mn_ibd_t *ibd, uint64_t origin,
-                    mn_chain_verdict_t *v, char *msg, size_t msgcap);
+/* TxBlocks added per loop turn while processing an IBD. */
+#define CS_IBD_SLICE 256u
+/* Checks a decoded IBD and installs its cascade (cascade.md §8.2).
+ * Returns 1 when its TxBlocks are to be added with cs_ibd_step, else 0
+ * with v and msg final. */
+int cs_ibd_start(cs_t *c, const mn_ibd_t *ibd, mn_chain_verdict_t *v, char *msg,
+                 size_t cap);
+/* Adds the next slice of TxBlocks (from *next) and commits; true when the
+ * IBD is finished (v and msg then final). */
+bool cs_ibd_step(cs_t *c, const mn_ibd_t *ibd, uint64_t origin, uint32_t *next,
+                 uint32_t *added, mn_chain_verdict_t *v, char *msg, size_t cap);
+/* Ends IBDs still being processed (stop): their callbacks get CANCELED. */
+void cs_ibd_stop_all(cs_t *c);
 
 /* ---- cmd.c --------------------------------------------------------------- */
 

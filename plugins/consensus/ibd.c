@@ -253,12 +253,12 @@ static bool our_chain_heavier(cs_t *c, const mn_ibd_t *ibd,
   return heavier;
 }
 
-void cs_ibd_process(cs_t *c, const mn_ibd_t *ibd, uint64_t origin,
-                    mn_chain_verdict_t *v, char *msg, size_t cap) {
+int cs_ibd_start(cs_t *c, const mn_ibd_t *ibd, mn_chain_verdict_t *v, char *msg,
+                 size_t cap) {
   const cs_env_t *env = &c->env;
-  c->ibd_running = false;
   cs_cascade_t theirc;
   cs_cascade_init(&theirc);
+  int more = 0;
   bool hascasc = ibd->has_cascade;
   if (hascasc && cs_cascade_from_obj(env, &ibd->cascade, &theirc)) {
     v->status = MN_CHAIN_REJECTED;
@@ -317,11 +317,27 @@ void cs_ibd_process(cs_t *c, const mn_ibd_t *ibd, uint64_t origin,
       diff = -diff;
     if ((uint64_t)diff < env->p.ibd_uptodate_ms) {
       snprintf(msg, cap, "our chain is up to date: only full TxPoWs");
-      goto done;
+      cs_commit(c);
+      goto out;
     }
   }
-  uint32_t added = 0;
-  for (uint32_t i = 0; i < ibd->n_blocks; i++) {
+  more = ibd->n_blocks > 0;
+  if (!more)
+    cs_commit(c);
+out:
+  cs_cascade_free(env, &theirc);
+  return more;
+}
+
+bool cs_ibd_step(cs_t *c, const mn_ibd_t *ibd, uint64_t origin, uint32_t *next,
+                 uint32_t *added, mn_chain_verdict_t *v, char *msg,
+                 size_t cap) {
+  const cs_env_t *env = &c->env;
+  uint32_t end = *next + CS_IBD_SLICE;
+  if (end > ibd->n_blocks)
+    end = ibd->n_blocks;
+  bool failed = false;
+  for (uint32_t i = *next; i < end; i++) {
     bool ok;
     int rc = cs_add_sync_block(c, &ibd->blocks[i], &ok);
     if (rc) {
@@ -330,31 +346,29 @@ void cs_ibd_process(cs_t *c, const mn_ibd_t *ibd, uint64_t origin,
       v->disconnect = true;
       snprintf(msg, cap, "IBD block %lld does not attach to our tree",
                (long long)cs_txpow_number(env, &ibd->blocks[i].txpow));
+      failed = true;
       break;
     }
     if (ok) {
-      added++;
+      (*added)++;
       mn_buf_t ids = {0};
       cs_collect_missing(c, &ibd->blocks[i].txpow, &ids);
       cs_publish_need(c, origin, ibd->blocks[i].txpow.txpowid, &ids);
       mn_buf_free(&ids);
     }
-    if (added && added % 256 == 0) {
-      cs_recalc(c);
-      cs_commit(c);
-    }
   }
+  *next = end;
   cs_recalc(c);
-  if (ibd->n_blocks)
-    snprintf(msg, cap, "%u of %u blocks added", added, ibd->n_blocks);
-done:
   cs_commit(c);
+  if (!failed && end < ibd->n_blocks)
+    return false;
+  if (!failed)
+    snprintf(msg, cap, "%u of %u blocks added", *added, ibd->n_blocks);
   int64_t last =
       ibd->n_blocks
           ? cs_txpow_number(env, &ibd->blocks[ibd->n_blocks - 1].txpow)
           : -1;
-  if (last > c->best_known)
+  if (!failed && last > c->best_known)
     c->best_known = last;
-out:
-  cs_cascade_free(env, &theirc);
+  return true;
 }

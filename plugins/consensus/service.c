@@ -37,6 +37,11 @@ struct cs_job {
   void *vdata;
   cs_entry_done_fn edone;
   void *edata;
+  /* IBD processing in slices. */
+  mn_timer_t *timer;
+  uint32_t next_block, added;
+  mn_chain_verdict_t v;
+  char msg[256];
 };
 
 static void job_link(cs_t *c, cs_job_t *j) {
@@ -200,35 +205,72 @@ static void ibd_work(void *data) {
   j->decode_rc = mn_ibd_decode(j->c->env.obj, j->bytes, j->len, &used, &j->ibd);
 }
 
+static void ibd_finish(cs_job_t *j) {
+  cs_t *c = j->c;
+  if (j->timer) {
+    c->host->timer_stop(j->timer);
+    j->timer = NULL;
+  }
+  job_unlink(c, j);
+  j->v.message = j->msg;
+  if (!j->canceled && j->vcb)
+    j->vcb(&j->v, j->vdata);
+  job_free(c, j);
+  c->ibd_running = false;
+}
+
+static void ibd_tick(mn_timer_t *t, void *data) {
+  (void)t;
+  cs_job_t *j = data;
+  if (cs_ibd_step(j->c, j->ibd, j->origin, &j->next_block, &j->added, &j->v,
+                  j->msg, sizeof j->msg))
+    ibd_finish(j);
+}
+
 static void ibd_done(void *data, int status) {
   cs_job_t *j = data;
   cs_t *c = j->c;
-  job_unlink(c, j);
-  mn_chain_verdict_t v;
-  char msg[256];
-  memset(&v, 0, sizeof v);
-  v.size = sizeof v;
-  v.stage = MN_CHAIN_STAGE_IBD;
-  v.blocknumber = -1;
-  v.message = msg;
-  msg[0] = 0;
+  mn_chain_verdict_t *v = &j->v;
+  memset(v, 0, sizeof *v);
+  v->size = sizeof *v;
+  v->stage = MN_CHAIN_STAGE_IBD;
+  v->blocknumber = -1;
+  j->msg[0] = 0;
   if (status == MN_ECANCELED || c->stopping) {
-    v.status = MN_CHAIN_REJECTED;
-    v.reason = MN_CHAIN_R_CANCELED;
-    snprintf(msg, sizeof msg, "the chain stopped");
+    v->status = MN_CHAIN_REJECTED;
+    v->reason = MN_CHAIN_R_CANCELED;
+    snprintf(j->msg, sizeof j->msg, "the chain stopped");
   } else if (j->decode_rc) {
-    v.status = MN_CHAIN_REJECTED;
-    v.reason = MN_CHAIN_R_FORMAT;
-    v.disconnect = true;
-    snprintf(msg, sizeof msg, "bytes are not an IBD: %s",
+    v->status = MN_CHAIN_REJECTED;
+    v->reason = MN_CHAIN_R_FORMAT;
+    v->disconnect = true;
+    snprintf(j->msg, sizeof j->msg, "bytes are not an IBD: %s",
              mn_strerror(j->decode_rc));
-    c->stats.rejected[v.reason]++;
-  } else {
-    cs_ibd_process(c, j->ibd, j->origin, &v, msg, sizeof msg);
+    c->stats.rejected[v->reason]++;
+  } else if (cs_ibd_start(c, j->ibd, v, j->msg, sizeof j->msg)) {
+    /* The TxBlocks go in slices, one per loop turn. */
+    j->timer = c->host->timer_start(c->self, 0, 1, ibd_tick, j);
+    if (j->timer)
+      return;
+    while (!cs_ibd_step(c, j->ibd, j->origin, &j->next_block, &j->added, v,
+                        j->msg, sizeof j->msg))
+      ;
   }
-  if (!j->canceled && j->vcb)
-    j->vcb(&v, j->vdata);
-  job_free(c, j);
+  ibd_finish(j);
+}
+
+void cs_ibd_stop_all(cs_t *c) {
+  cs_job_t *j = c->jobs;
+  while (j) {
+    cs_job_t *nx = j->next;
+    if (j->kind == JOB_IBD && j->timer) {
+      j->v.status = MN_CHAIN_REJECTED;
+      j->v.reason = MN_CHAIN_R_CANCELED;
+      snprintf(j->msg, sizeof j->msg, "the chain stopped");
+      ibd_finish(j);
+    }
+    j = nx;
+  }
 }
 
 /* ---- the interface ------------------------------------------------------- */
