@@ -641,7 +641,7 @@ static int scan_coin(const mn_coin_t *coin, void *data) {
 
 void wal_scan_addresses(wal_t *w, const uint8_t (*addrs)[32], size_t n) {
   const mn_chain_t *ch = wal_chain(w);
-  if (!ch || n == 0 || w->stopping)
+  if (!ch || n == 0 || w->stopping || w->in_genesis)
     return;
   scan_ctx_t x = {.w = w};
   for (size_t i = 0; i < n && !x.err; i++) {

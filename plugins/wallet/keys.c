@@ -343,6 +343,17 @@ int wal_reserve_uses(wal_t *w, const uint8_t (*pubs)[32], size_t n,
     wal_key_t *k = wal_key_find(w, pubs[i], 32);
     if (uses[i] + 1 > k->uses)
       k->uses = uses[i] + 1;
+    /* Say so while there is time to move the key's coins. */
+    uint64_t left = k->maxuses - k->uses;
+    if (left <= k->maxuses / 10 && (left % 64 == 0 || left < 16)) {
+      char *hex = wal_hex(k->pub, 32);
+      w->host->log(w->self, MN_LOG_WARN,
+                   "key %s has %llu of %llu one-time signatures left: move "
+                   "its coins to a new address",
+                   hex ? hex : "?", (unsigned long long)left,
+                   (unsigned long long)k->maxuses);
+      free(hex);
+    }
   }
   return 0;
 }

@@ -170,6 +170,7 @@ typedef struct wal {
   uint32_t gen;      /* bumped by every load: older key jobs are void */
   wal_post_t *posts; /* transactions being signed or posted */
   bool stopping;
+  bool in_genesis; /* inside the chain's genesis hook: no chain calls */
 
   mn_sub_t *sub_conn, *sub_disc, *sub_tip;
   mn_hookreg_t *hook_rel, *hook_gen;

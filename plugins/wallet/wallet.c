@@ -224,7 +224,11 @@ static int on_genesis(void *arg, void *data) {
   if (!g || g->size < sizeof *g)
     return MN_HOOK_PASS;
   wal_script_t *s = NULL;
+  /* The chain is making its genesis block: a brand new address holds
+   * nothing, and the chain must not be asked. */
+  w->in_genesis = true;
   int err = wal_new_simple(w, true, &s);
+  w->in_genesis = false;
   if (err || !s) {
     w->host->log(w->self, MN_LOG_ERROR, "cannot make the genesis address: %s",
                  mn_strerror(err));
