@@ -331,7 +331,8 @@ static int cmd_coins(mn_call_t *call, json_t *params, void *data) {
       for (size_t i = 0; i < w->ncoins && !r.err; i++)
         if (w->coins[i].spent < 0)
           keep_coin(&r, w->coins[i].coin, w->coins[i].created);
-      qsort(r.c, r.n, sizeof *r.c, cmp_created_desc);
+      if (r.n > 1)
+        qsort(r.c, r.n, sizeof *r.c, cmp_created_desc);
     } else if (ch) {
       /* Any coin of the chain. */
       mn_chain_coin_query_t q = {.size = sizeof q, .depth = -1};
@@ -354,7 +355,7 @@ static int cmd_coins(mn_call_t *call, json_t *params, void *data) {
     h->call_error(call, "out of memory");
     goto out;
   }
-  if (asc)
+  if (asc && r.n > 1)
     qsort(r.c, r.n, sizeof *r.c, cmp_created_asc);
   size_t n = r.n;
   wal_coin_t **pick = malloc((n + 1) * sizeof *pick);
