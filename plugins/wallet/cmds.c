@@ -405,15 +405,24 @@ static int cmd_getaddress(mn_call_t *call, json_t *params, void *data) {
   return 0;
 }
 
+static void newaddress_done(wal_t *w, int status, wal_key_t *key,
+                            wal_script_t *script, void *data) {
+  mn_call_t *call = data;
+  (void)key;
+  if (status)
+    w->host->call_error(call, "Cannot make a new address: %s",
+                        mn_strerror(status));
+  else
+    w->host->call_reply(call, wal_script_json(w, script));
+}
+
 static int cmd_newaddress(mn_call_t *call, json_t *params, void *data) {
   wal_t *w = data;
-  wal_script_t *s;
-  int err = wal_new_simple(w, false, &s);
+  /* Making a key hashes for tens of milliseconds: on the work queue. */
+  int err = wal_new_key_async(w, true, newaddress_done, call);
   if (err)
     w->host->call_error(call, "Cannot make a new address: %s",
                         mn_strerror(err));
-  else
-    w->host->call_reply(call, wal_script_json(w, s));
   return 0;
 }
 
@@ -433,6 +442,16 @@ static json_t *key_json(const wal_key_t *k) {
   free(m);
   free(pub);
   return o;
+}
+
+static void newkey_done(wal_t *w, int status, wal_key_t *key,
+                        wal_script_t *script, void *data) {
+  mn_call_t *call = data;
+  (void)script;
+  if (status)
+    w->host->call_error(call, "Cannot make a new key: %s", mn_strerror(status));
+  else
+    w->host->call_reply(call, key_json(key));
 }
 
 typedef struct check_job {
@@ -510,12 +529,9 @@ static int cmd_keys(mn_call_t *call, json_t *params, void *data) {
     json_object_set_new(o, "keys", arr);
     h->call_reply(call, o);
   } else if (!strcmp(action, "new")) {
-    wal_key_t *k;
-    int err = wal_new_key(w, &k);
+    int err = wal_new_key_async(w, false, newkey_done, call);
     if (err)
       h->call_error(call, "Cannot make a new key: %s", mn_strerror(err));
-    else
-      h->call_reply(call, key_json(k));
   } else if (!strcmp(action, "checkkeys")) {
     check_job_t *j = calloc(1, sizeof *j);
     if (j)

@@ -206,23 +206,63 @@ int wal_new_simple(wal_t *w, bool is_default, wal_script_t **out) {
   return err;
 }
 
-int wal_new_key(wal_t *w, wal_key_t **out) {
+/* ---- one key for a command, on the work queue ------------------------- */
+
+typedef struct onekey {
+  wal_t *w;
+  uint32_t gen, index, size, depth;
+  bool with_script;
+  uint8_t seed[32], pub[32];
+  int err;
+  wal_key_done_fn done;
+  void *data;
+} onekey_t;
+
+static void onekey_work(void *data) {
+  onekey_t *j = data;
+  j->err = wal_derive_pub(j->w->crypto, j->seed, j->index, j->size, j->depth,
+                          j->pub);
+}
+
+static void onekey_done(void *data, int status) {
+  onekey_t *j = data;
+  wal_t *w = j->w;
+  w->jobs--;
+  int err = status ? status : j->err;
+  if (!err && (w->stopping || j->gen != w->gen))
+    err = MN_ECANCELED;
+  wal_script_t *s = NULL;
+  if (!err)
+    err = store_keys(w, (const uint8_t(*)[32])j->pub, &j->index, 1, false,
+                     j->with_script, &s);
+  j->done(w, err, err ? NULL : wal_key_find(w, j->pub, 32), s, j->data);
+  memset(j->seed, 0, sizeof j->seed);
+  free(j);
+}
+
+int wal_new_key_async(wal_t *w, bool with_script, wal_key_done_fn done,
+                      void *data) {
   if (!w->phrase)
     return MN_ESTATE;
-  uint32_t index = w->next_index;
-  uint8_t pub[32];
-  int err =
-      wal_derive_pub(w->crypto, w->seed, index, w->key_size, w->key_depth, pub);
-  if (err)
-    return err;
-  w->next_index = index + 1;
-  err = store_keys(w, (const uint8_t(*)[32])pub, &index, 1, false, false, NULL);
+  onekey_t *j = calloc(1, sizeof *j);
+  if (!j)
+    return MN_ENOMEM;
+  *j = (onekey_t){.w = w,
+                  .gen = w->gen,
+                  .index = w->next_index,
+                  .size = w->key_size,
+                  .depth = w->key_depth,
+                  .with_script = with_script,
+                  .done = done,
+                  .data = data};
+  memcpy(j->seed, w->seed, 32);
+  int err = w->host->work_submit(w->self, onekey_work, onekey_done, j);
   if (err) {
-    if (w->next_index == index + 1)
-      w->next_index = index;
+    free(j);
     return err;
   }
-  *out = wal_key_find(w, pub, 32);
+  w->next_index++;
+  w->jobs++;
   return 0;
 }
 

@@ -256,8 +256,12 @@ wal_key_t *wal_key_find(wal_t *w, const uint8_t *pub, size_t len);
 /* Makes a key and its simple address now (on the loop).  *out may be
  * NULL.  0, MN_EIO, MN_ENOMEM. */
 int wal_new_simple(wal_t *w, bool is_default, wal_script_t **out);
-/* Makes a key without an address (keys action:new). */
-int wal_new_key(wal_t *w, wal_key_t **out);
+/* Makes a key (and its simple address when with_script) on the work
+ * queue; done gets the stored rows (NULL on error) on the loop. */
+typedef void (*wal_key_done_fn)(wal_t *w, int status, wal_key_t *key,
+                                wal_script_t *script, void *data);
+int wal_new_key_async(wal_t *w, bool with_script, wal_key_done_fn done,
+                      void *data);
 /* Starts making default keys on the work queue until there are
  * default_keys of them. */
 void wal_keygen_kick(wal_t *w);
