@@ -1,5 +1,13 @@
 /*
- * mem.c - in-process links (see mem.h and minima/svc/transport.h).
+ * transport-mem - in-process links: the "transport.mem" service,
+ * addresses mem://NAME (minima/svc/transport.h is the contract).
+ *
+ * Every instance of the plugin on the same libuv loop joins one *hub*, the
+ * registry of listener names, so a process holding many embedded nodes
+ * (tools/testnet's simulation) has them dial each other exactly as over
+ * TCP; all instances share this .so and its hub list.  minimad, one node
+ * per process, uses it for loopback tests of a single node.  Frames cross
+ * a link by reference, never copied, in send order.
  *
  * A link is two connection ends.  Each end has an inbound queue of events
  * (open, frame, close) that its peer fills; the bytes of the frames in it
@@ -21,8 +29,6 @@
 
 #include <minima/minima.h>
 #include <minima/svc/transport.h>
-
-#include "mem.h"
 
 #define MEM_NAME_MAX 63u
 #define MEM_PUMP_BUDGET 65536u
@@ -96,6 +102,9 @@ struct mconn {
 
 static hub_t *g_hubs;
 
+/* Hubs alive in the process (one per loop with instances); 0 once every
+ * instance is finalised.  Exported for leak checks in tests. */
+MN_PLUGIN_EXPORT size_t mn_mem_transport_hubs(void);
 size_t mn_mem_transport_hubs(void) {
   size_t n = 0;
   for (hub_t *h = g_hubs; h; h = h->next)
@@ -637,6 +646,4 @@ static const mn_plugin_desc_t mem_desc = {
     .fini = mem_fini,
 };
 
-const mn_plugin_desc_t *mn_mem_transport_desc(void) {
-  return &mem_desc;
-}
+MN_PLUGIN_DEFINE(mem_desc)

@@ -1,5 +1,11 @@
 /*
- * tcp.c - frames over TCP with libuv (see tcp.h, minima/svc/transport.h).
+ * transport-tcp - frames over TCP on the node's libuv loop: the
+ * "transport.tcp" service, addresses tcp://host:port (minima/svc/
+ * transport.h is the contract, docs/p2p.md the configuration).
+ *
+ * Each frame travels as a uint32 big-endian length and the frame's bytes,
+ * the Minima wire framing, so a node using this transport talks to the
+ * reference node.
  *
  * A connection owns a TCP handle and a timer.  The timer serves one
  * purpose at a time: the connect timeout while connecting; deferred work
@@ -25,8 +31,6 @@
 
 #include <minima/minima.h>
 #include <minima/svc/transport.h>
-
-#include "tcp.h"
 
 #define TCP_RBUF 65536u
 #define TCP_FIRST_CHUNK 65536u
@@ -1013,6 +1017,4 @@ static const mn_plugin_desc_t tcp_desc = {
     .fini = tcp_fini,
 };
 
-const mn_plugin_desc_t *mn_tcp_transport_desc(void) {
-  return &tcp_desc;
-}
+MN_PLUGIN_DEFINE(tcp_desc)

@@ -22,7 +22,6 @@
 #include <minima/svc/transport.h>
 
 #include "simhost.h"
-#include "tcp.h"
 #include "test_support.h"
 
 #define GUARD_MS 20000
@@ -92,7 +91,7 @@ static int setup(void **state) {
   uv_timer_init(&fx->loop, &fx->spin);
   fx->sim = mn_sim_new(&fx->loop, NULL);
   fx->node = mn_sim_node_new(fx->sim, "a", 0);
-  mn_sim_node_plugin(fx->node, mn_tcp_transport_desc());
+  mn_sim_node_plugin(fx->node, "transport-tcp");
   mn_sim_node_set(fx->node, "transport.tcp.linger_ms", "3000");
   mn_sim_node_set(fx->node, "transport.tcp.connect_timeout_ms", "300");
   char *why = NULL;
@@ -114,11 +113,12 @@ static int teardown(void **state) {
   if (fx->lfd >= 0)
     close(fx->lfd);
   uv_close((uv_handle_t *)&fx->spin, NULL);
+  /* frames made by a plugin are released before it is unloaded */
+  for (unsigned i = 0; i < 8; i++)
+    mn_frame_unref(fx->ends[i].last);
   mn_sim_free(fx->sim);
   uv_run(&fx->loop, UV_RUN_DEFAULT);
   assert_int_equal(uv_loop_close(&fx->loop), 0);
-  for (unsigned i = 0; i < 8; i++)
-    mn_frame_unref(fx->ends[i].last);
   free(fx);
   return 0;
 }

@@ -97,6 +97,10 @@
  * its users may start before it; after its plugin stopped, listen and dial
  * return MN_ESTATE and remaining connections got closed(MN_ECANCELED).
  *
+ * A frame's release function may be code of the plugin that made it, so
+ * every frame is released before that plugin is unloaded (a node keeps
+ * its plugins loaded until it is destroyed).
+ *
  * Ownership.  Handler and options structs are read during the call only,
  * except the handler, which must outlive every connection made with it
  * (use a static const).  Strings returned for addresses belong to the
