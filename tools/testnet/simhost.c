@@ -26,6 +26,7 @@ struct mn_sim_node {
   size_t nplugins;
   char **sets; /* "table.key=value" */
   size_t nsets;
+  char *profile; /* a given profile, or NULL: write one */
 };
 
 struct mn_sim {
@@ -134,6 +135,14 @@ int mn_sim_node_plugin(mn_sim_node_t *n, const char *name) {
   return 0;
 }
 
+int mn_sim_node_profile(mn_sim_node_t *n, const char *path) {
+  if (n->node)
+    return MN_ESTATE;
+  free(n->profile);
+  n->profile = mn__xstrdup(path);
+  return 0;
+}
+
 int mn_sim_node_set(mn_sim_node_t *n, const char *key, const char *value) {
   if (!strchr(key, '.'))
     return MN_EINVAL;
@@ -213,7 +222,7 @@ int mn_sim_node_start(mn_sim_node_t *n, char **why) {
   mn_log_level_t level;
   if (mn__log_parse_level(n->sim->level, &level) == 0)
     mn__log_set_level(level);
-  char *path = write_profile(n);
+  char *path = n->profile ? mn__xstrdup(n->profile) : write_profile(n);
   if (!path) {
     if (why)
       *why = mn__xasprintf("node %s: cannot write its profile in %s", n->name,
@@ -381,6 +390,7 @@ void mn_sim_free(mn_sim_t *sim) {
     for (size_t j = 0; j < n->nsets; j++)
       free(n->sets[j]);
     free(n->sets);
+    free(n->profile);
     free(n->name);
     free(n);
   }

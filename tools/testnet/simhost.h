@@ -67,6 +67,10 @@ int mn_sim_node_plugin(mn_sim_node_t *n, const char *name);
  * "[\"a\", \"b\"]", "\"text\"") or bare text taken as a string.  Applies at
  * the next start.  0 or MN_EINVAL for a key without a dot. */
 int mn_sim_node_set(mn_sim_node_t *n, const char *key, const char *value);
+/* Uses the profile in file path (a complete TOML profile) instead of one
+ * written from the plugins and settings given here; settings still apply
+ * as overrides.  The path is copied. */
+int mn_sim_node_profile(mn_sim_node_t *n, const char *path);
 /* Writes the profile, creates the node (init) and starts it.  On failure
  * *why (if not NULL) receives a malloc()ed sentence. */
 int mn_sim_node_start(mn_sim_node_t *n, char **why);
