@@ -1554,6 +1554,12 @@ static int make_genesis(cs_t *c) {
                    c->genesis_address);
       return rc;
     }
+  } else if (c->h_genesis) {
+    mn_chain_genesis_t g = {.size = sizeof g};
+    if (c->host->hook_call(c->h_genesis, &g) == MN_HOOK_ACCEPT && g.set) {
+      memcpy(payout, g.address, 32);
+      plen = 32;
+    }
   }
   mn_txpow_t *t;
   mn_txblock_t *tb;

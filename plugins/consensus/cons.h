@@ -88,6 +88,7 @@ typedef struct cs {
   mn_topic_t *t_received, *t_accepted, *t_rejected, *t_connected,
       *t_disconnected, *t_tip, *t_need;
   mn_hook_t *h_relevant;
+  mn_hook_t *h_genesis; /* MN_CHAIN_HOOK_GENESIS */
 
   /* Async operations. */
   cs_job_t *jobs; /* pending, linked */

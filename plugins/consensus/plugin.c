@@ -21,8 +21,8 @@ static const mn_cfg_key_t config[] = {
     {"genesis", MN_CFG_BOOL, "false", 0, 0,
      "create a genesis block when the store holds no chain"},
     {"genesis_address", MN_CFG_STRING, "", 0, 0,
-     "0x or Mx address the genesis coin pays; empty: the RETURN TRUE "
-     "address (anyone can spend it)"},
+     "0x or Mx address the genesis coin pays; empty: an address of the "
+     "node's wallet, or the RETURN TRUE address if no wallet is loaded"},
     {"automine", MN_CFG_BOOL, "true", 0, 0,
      "mine a pulse TxPoW every automine_ms (the reference always does)"},
     {"automine_ms", MN_CFG_INT, "0", 0, 86400000,
@@ -142,6 +142,10 @@ static int cons_init(mn_plugin_t *self, const mn_host_t *host, void **state) {
   }
   c->h_relevant = host->hook_declare(self, MN_CHAIN_HOOK_RELEVANT,
                                      MN_HOOK_CHAIN, 0, MN_HOOK_REJECT);
+  /* The wallet answers with an address of its own for the genesis payout
+   * (the reference pays a new simple address of the node's wallet). */
+  c->h_genesis = host->hook_declare(self, MN_CHAIN_HOOK_GENESIS,
+                                    MN_HOOK_SINGLE, 0, MN_HOOK_REJECT);
   rc = host->service_register(self, MN_CHAIN_SERVICE, MN_CHAIN_SERVICE_VERSION,
                               &c->iface);
   if (rc) {

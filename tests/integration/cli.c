@@ -87,6 +87,22 @@ static int start_plain(void **state) {
   return 0;
 }
 
+static void write_file(const char *path, const char *text, mode_t mode);
+
+/* A node with the RPC plugin alone: no chain, so no status command. */
+static int start_rpc_only(void **state) {
+  (void)state;
+  char *profile = mn__xasprintf("%s/rpc-only.toml", home);
+  write_file(profile, "[[plugin]]\nname = \"rpc\"\n", 0600);
+  const char *args[] = {"--config", profile, NULL};
+  bool ok = itest_node_start(&node, "cli", args);
+  free(profile);
+  if (!ok)
+    fail_msg("minimad did not start (exit %d)", node.exit_code);
+  snprintf(port, sizeof port, "%d", node.rpc_port);
+  return 0;
+}
+
 static int stop(void **state) {
   (void)state;
   itest_node_free(&node);
@@ -458,7 +474,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_password, start_locked, stop_locked),
       cmocka_unit_test(test_wait_sync),
       cmocka_unit_test_setup_teardown(test_wait_sync_without_status,
-                                      start_plain, stop),
+                                      start_rpc_only, stop),
       cmocka_unit_test_setup_teardown(test_completion, start_plain, stop),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
