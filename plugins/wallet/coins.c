@@ -448,13 +448,28 @@ static int replay(wal_t *w, int64_t number) {
   const mn_data_t *p = mn_txpow_parent(&tb->txpow);
   if (p->len == 32)
     memcpy(v.parent, p->data, 32);
-  v.created = tb->newcoins;
+  /* A TxBlock carries its new coins as the transactions made them; the
+   * MMR entry and creation block are given when the block's MMR layer is
+   * built (mmr.md §4.4): entries follow the parent's leaf count, the sum
+   * of 2^row over its peaks. */
+  mn_coin_t *made = calloc(tb->n_newcoins + 1, sizeof *made);
+  uint64_t leaves = 0;
+  for (uint32_t i = 0; i < tb->n_peaks; i++)
+    if (tb->peaks[i].row >= 0 && tb->peaks[i].row < 64)
+      leaves += UINT64_C(1) << tb->peaks[i].row;
+  for (uint32_t i = 0; made && i < tb->n_newcoins; i++) {
+    made[i] = tb->newcoins[i];
+    made[i].mmrentry = leaves + i;
+    made[i].spent = 0;
+    w->num->from_i64(&made[i].created, number);
+  }
+  v.created = made;
   v.n_created = tb->n_newcoins;
   const mn_coin_t **spent = calloc(tb->n_spent + 1, sizeof *spent);
   uint32_t ntx = tb->txpow.body ? tb->txpow.body->n_txpowlist : 0;
   mn_txpow_t **fetched = calloc(ntx + 1, sizeof *fetched);
   const mn_txpow_t **txns = calloc(ntx + 2, sizeof *txns);
-  if (!spent || !fetched || !txns) {
+  if (!made || !spent || !fetched || !txns) {
     err = MN_ENOMEM;
     goto out;
   }
@@ -480,6 +495,7 @@ out:
   free(fetched);
   free(spent);
   free(txns);
+  free(made);
   w->obj->free(tb);
   return err;
 }
