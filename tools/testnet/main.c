@@ -703,7 +703,7 @@ static int cmd_status(const opts_t *o) {
         snprintf(tip, sizeof tip, "%s", json_string_value(block));
       json_decref(st);
       json_t *net = rpc(rport, "network", 3000);
-      json_t *nr = response_of(net);
+      json_t *nr = json_object_get(response_of(net), "connections");
       if (json_is_array(nr))
         snprintf(peers, sizeof peers, "%zu", json_array_size(nr));
       json_decref(net);
@@ -786,7 +786,7 @@ static int64_t node_tip(mn_sim_node_t *nd) {
 
 static int node_peers(mn_sim_node_t *nd) {
   json_t *env = mn_sim_node_exec_wait(nd, "network", 5000);
-  json_t *r = response_of(env);
+  json_t *r = json_object_get(response_of(env), "connections");
   int n = json_is_array(r) ? (int)json_array_size(r) : -1;
   json_decref(env);
   return n;
