@@ -23,45 +23,15 @@
 #include "host/node.h"
 #include "types/num.h"
 #include "types/objects.h"
+#include "bench_util.h"
 #include "util/util.h"
 
-#define SECONDS 1.0
 
 static cs_env_t env;
 
-static double now(void) {
-  return (double)mn__mono_ns() / 1e9;
-}
-
-static double rate(double secs, size_t (*fn)(void *), void *arg) {
-  fn(arg);
-  double best = 0;
-  for (int slice = 0; slice < 3; slice++) {
-    double t0 = now(), t;
-    size_t ops = 0;
-    do {
-      ops += fn(arg);
-      t = now();
-    } while (t - t0 < secs / 3);
-    double r = (double)ops / (t - t0);
-    if (r > best)
-      best = r;
-  }
-  return best;
-}
-
-static void human(double v, char *out, size_t cap) {
-  if (v >= 1e6)
-    snprintf(out, cap, "%8.3f M", v / 1e6);
-  else if (v >= 1e3)
-    snprintf(out, cap, "%8.2f k", v / 1e3);
-  else
-    snprintf(out, cap, "%8.1f  ", v);
-}
-
 static void row(const char *what, double v, const char *unit) {
   char h[32];
-  human(v, h, sizeof h);
+  bench_human(v, h, sizeof h);
   printf("  %-44s %s%s\n", what, h, unit);
 }
 
@@ -107,7 +77,7 @@ static void *mine_thread(void *p) {
   uint8_t hdr[512];
   memcpy(hdr, a.hdr, a.len);
   a.hdr = hdr;
-  r[0] = rate(SECONDS, mine_slice, &a);
+  r[0] = bench_rate(BENCH_SECONDS, mine_slice, &a);
   return NULL;
 }
 
@@ -119,9 +89,9 @@ static void bench_mining(void) {
   env.obj->mine_prepare(t, &hdr);
   printf("mining (TxPoW header of %zu bytes)\n", hdr.len);
   mine_arg_t a = {hdr.data, hdr.len, 0};
-  row("raw sha3_256, one header at a time", rate(SECONDS, raw_slice, &a),
+  row("raw sha3_256, one header at a time", bench_rate(BENCH_SECONDS, raw_slice, &a),
       "hash/s");
-  double one = rate(SECONDS, mine_slice, &a);
+  double one = bench_rate(BENCH_SECONDS, mine_slice, &a);
   row("miner loop, 1 thread", one, "hash/s");
   struct {
     double r;
@@ -221,12 +191,12 @@ static void bench_validation(void) {
   printf("validation (1 input, 2 outputs, tree-key signature, %llu bytes)\n",
          (unsigned long long)t->size);
   val_arg_t a = {t, 0};
-  row("basic checks", rate(SECONDS, validate, &a), "txpow/s");
+  row("basic checks", bench_rate(BENCH_SECONDS, validate, &a), "txpow/s");
   a.level = 1;
-  row("basic + signature", rate(SECONDS, validate, &a), "txpow/s");
+  row("basic + signature", bench_rate(BENCH_SECONDS, validate, &a), "txpow/s");
   a.level = 2;
   if (env.vm)
-    row("basic + signature + script", rate(SECONDS, validate, &a), "txpow/s");
+    row("basic + signature + script", bench_rate(BENCH_SECONDS, validate, &a), "txpow/s");
   mn_buf_free(&sig);
   cr->treekey_free(k);
   obj->free(t);
@@ -260,7 +230,7 @@ static size_t proofs(void *p) {
 static void bench_mmr(void) {
   enum { N = 100000 };
   cs_mmr_t *m = cs_mmr_new(0);
-  double t0 = now();
+  double t0 = bench_now();
   for (uint32_t i = 0; i < N; i++) {
     mn_num_t v;
     env.num->from_i64(&v, 1 + i % 7);
@@ -268,14 +238,14 @@ static void bench_mmr(void) {
     env.obj->mmr_leaf(&i, sizeof i, &v, &leaf);
     cs_mmr_add(&env, m, &leaf, NULL);
   }
-  double add = N / (now() - t0);
+  double add = N / (bench_now() - t0);
   cs_mmr_finalize(&env, m);
   printf("MMR (%d leaves)\n", N);
   row("leaves appended", add, "leaf/s");
   mmr_arg_t a = {m, N, 0, false};
-  row("proofs built", rate(SECONDS, proofs, &a), "proof/s");
+  row("proofs built", bench_rate(BENCH_SECONDS, proofs, &a), "proof/s");
   a.verify = true;
-  row("proofs built and verified", rate(SECONDS, proofs, &a), "proof/s");
+  row("proofs built and verified", bench_rate(BENCH_SECONDS, proofs, &a), "proof/s");
   cs_mmr_free(m);
 }
 

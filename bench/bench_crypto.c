@@ -20,46 +20,12 @@
 #include <minima/stream.h>
 
 #include "crypto/crypto.h"
+#include "bench_util.h"
 #include "util/util.h"
 
-#define SECONDS 1.0
 #define BATCH 64
 
 static uint8_t g_buf[BATCH * 256 + 64];
-
-static double now(void) {
-  return (double)mn__mono_ns() / 1e9;
-}
-
-/* Runs fn(arg) for `secs` seconds in three slices and returns the best
- * slice's operations per second (fn returns how many operations a call
- * did): the machine may be shared, and the best slice is the closest to
- * what the code can do. */
-static double rate(double secs, size_t (*fn)(void *), void *arg) {
-  fn(arg); /* warm up */
-  double best = 0;
-  for (int slice = 0; slice < 3; slice++) {
-    double t0 = now(), t;
-    size_t ops = 0;
-    do {
-      ops += fn(arg);
-      t = now();
-    } while (t - t0 < secs / 3);
-    double r = (double)ops / (t - t0);
-    if (r > best)
-      best = r;
-  }
-  return best;
-}
-
-static void human(double v, char *out, size_t cap) {
-  if (v >= 1e6)
-    snprintf(out, cap, "%7.2f M", v / 1e6);
-  else if (v >= 1e3)
-    snprintf(out, cap, "%7.2f k", v / 1e3);
-  else
-    snprintf(out, cap, "%7.2f  ", v);
-}
 
 /* --------------------------------------------------------------------------
  * SHA3
@@ -123,17 +89,17 @@ static void bench_sha3(void) {
   static const size_t lens[] = {64, 256};
   for (int i = 0; i < 2; i++) {
     a.len = lens[i];
-    human(rate(SECONDS, run_single, &a), s1, sizeof s1);
-    human(rate(SECONDS, run_many, &a), s2, sizeof s2);
-    human(rate(SECONDS, run_evp, &a), s3, sizeof s3);
+    bench_human(bench_rate(BENCH_SECONDS, run_single, &a), s1, sizeof s1);
+    bench_human(bench_rate(BENCH_SECONDS, run_many, &a), s2, sizeof s2);
+    bench_human(bench_rate(BENCH_SECONDS, run_evp, &a), s3, sizeof s3);
     printf("  %3zu B   %12s %14s %14s\n", a.len, s1, s2, s3);
   }
   printf("  per tier, 64-byte input (single / many):\n");
   a.len = 64;
   for (int t = 0; t <= best; t++) {
     mn__sha3_set_isa(t);
-    human(rate(SECONDS / 4, run_single, &a), s1, sizeof s1);
-    human(rate(SECONDS / 4, run_many, &a), s2, sizeof s2);
+    bench_human(bench_rate(BENCH_SECONDS / 4, run_single, &a), s1, sizeof s1);
+    bench_human(bench_rate(BENCH_SECONDS / 4, run_many, &a), s2, sizeof s2);
     printf("    %-18s %10s %10s\n", tier_name(t), s1, s2);
   }
   mn__sha3_set_isa(-1);
@@ -210,14 +176,14 @@ static void bench_signatures(void) {
   mn__wots_pubkey(a.seed, a.pk);
   char s[16];
   printf("\nSignatures, one core, operations per second\n");
-  human(rate(SECONDS, run_wots_sign, &a), s, sizeof s);
+  bench_human(bench_rate(BENCH_SECONDS, run_wots_sign, &a), s, sizeof s);
   printf("  WOTS sign                              %s\n", s);
-  human(rate(SECONDS, run_wots_verify, &a), s, sizeof s);
+  bench_human(bench_rate(BENCH_SECONDS, run_wots_verify, &a), s, sizeof s);
   printf("  WOTS verify                            %s\n", s);
 
-  human(rate(SECONDS, run_tk_new, &a), s, sizeof s);
+  bench_human(bench_rate(BENCH_SECONDS, run_tk_new, &a), s, sizeof s);
   printf("  tree key 64x3: new key (root node)     %s\n", s);
-  human(rate(SECONDS, run_tk_first, &a), s, sizeof s);
+  bench_human(bench_rate(BENCH_SECONDS, run_tk_first, &a), s, sizeof s);
   printf("  tree key 64x3: new key + first sign    %s\n", s);
   if (mn__treekey_new(a.seed, 64, 3, &a.key) != 0)
     return;
@@ -225,9 +191,9 @@ static void bench_signatures(void) {
   /* Consecutive uses from a random-looking start: one WOTS signature per
    * use, plus a bottom node rebuilt every 64 uses. */
   a.use = 4096 * 5 + 17;
-  human(rate(2 * SECONDS, run_tk_sign, &a), s, sizeof s);
+  bench_human(bench_rate(2 * BENCH_SECONDS, run_tk_sign, &a), s, sizeof s);
   printf("  tree key 64x3: sign, steady state      %s\n", s);
-  human(rate(SECONDS, run_tk_verify, &a), s, sizeof s);
+  bench_human(bench_rate(BENCH_SECONDS, run_tk_verify, &a), s, sizeof s);
   printf("  tree key 64x3: verify                  %s\n", s);
   mn__treekey_free(a.key);
   mn_buf_free(&a.tsig);

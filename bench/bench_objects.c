@@ -20,33 +20,11 @@
 #include "crypto/crypto.h"
 #include "types/num.h"
 #include "types/objects.h"
+#include "bench_util.h"
 #include "util/util.h"
 
-#define SECONDS 1.0
 
 static const mn_obj_api_t *O;
-
-static double now(void) {
-  return (double)mn__mono_ns() / 1e9;
-}
-
-/* Best of three slices of `secs` seconds, in operations per second. */
-static double rate(double secs, size_t (*fn)(void *), void *arg) {
-  fn(arg);
-  double best = 0;
-  for (int slice = 0; slice < 3; slice++) {
-    double t0 = now(), t;
-    size_t ops = 0;
-    do {
-      ops += fn(arg);
-      t = now();
-    } while (t - t0 < secs / 3);
-    double r = (double)ops / (t - t0);
-    if (r > best)
-      best = r;
-  }
-  return best;
-}
 
 static void report(const char *what, double ops, size_t bytes) {
   if (bytes)
@@ -200,12 +178,12 @@ int main(void) {
   printf("transaction TxPoW: %zu bytes, %zu bytes held when decoded\n",
          c.bytes.len, O->mem(dec));
   O->free(dec);
-  report("decode (with derived values)", rate(SECONDS, do_decode, &c),
+  report("decode (with derived values)", bench_rate(BENCH_SECONDS, do_decode, &c),
          c.bytes.len);
-  report("encode", rate(SECONDS, do_encode, &c), c.bytes.len);
-  report("deep copy", rate(SECONDS, do_copy, &c), 0);
-  report("txpowid (header hash)", rate(SECONDS, do_txpowid, &c), 0);
-  report("all derived values", rate(SECONDS, do_compute, &c), 0);
+  report("encode", bench_rate(BENCH_SECONDS, do_encode, &c), c.bytes.len);
+  report("deep copy", bench_rate(BENCH_SECONDS, do_copy, &c), 0);
+  report("txpowid (header hash)", bench_rate(BENCH_SECONDS, do_txpowid, &c), 0);
+  report("all derived values", bench_rate(BENCH_SECONDS, do_compute, &c), 0);
 
   ctx_t h = {0};
   mn_txpow_t *bare;
@@ -213,11 +191,11 @@ int main(void) {
   bare->body = NULL;
   O->txpow_compute(bare);
   O->encode(MN_OBJ_TXPOW, bare, &h.bytes);
-  report("decode header-only TxPoW", rate(SECONDS, do_decode, &h), h.bytes.len);
+  report("decode header-only TxPoW", bench_rate(BENCH_SECONDS, do_decode, &h), h.bytes.len);
 
   if ((rc = O->mine_prepare(c.txpow, &c.hdr)))
     die("mine_prepare", rc);
-  report("mining loop (counter + SHA3)", rate(SECONDS, do_mine, &c), 0);
+  report("mining loop (counter + SHA3)", bench_rate(BENCH_SECONDS, do_mine, &c), 0);
 
   mn_buf_free(&h.bytes);
   mn_buf_free(&c.hdr);

@@ -103,7 +103,7 @@ static const uint64_t pow10_256[78][4] = {
 };
 
 /* 10^k for k = 0..19 (10^19 < 2^64). */
-static const uint64_t pow10_64[20] = {
+const uint64_t mn__pow10_u64[20] = {
     1u,
     10u,
     100u,
@@ -149,7 +149,7 @@ static inline uint64_t div128(uint64_t hi, uint64_t lo, uint64_t d,
 
 static unsigned u64_digits(uint64_t v) {
   unsigned d = 1;
-  while (d < 20 && v >= pow10_64[d])
+  while (d < 20 && v >= mn__pow10_u64[d])
     d++;
   return d;
 }
@@ -377,7 +377,7 @@ bool mn__bn_mul_pow10(uint64_t *a, size_t n, unsigned k) {
   size_t len = mn__bn_len(a, n);
   while (k > 0 && len > 0) {
     unsigned step = k > 19 ? 19 : k;
-    uint64_t c = mn__bn_mul_u64(a, a, len, pow10_64[step]);
+    uint64_t c = mn__bn_mul_u64(a, a, len, mn__pow10_u64[step]);
     if (c) {
       if (len == n)
         return false;
@@ -393,7 +393,7 @@ bool mn__bn_div_pow10(uint64_t *a, size_t n, unsigned k) {
   size_t len = mn__bn_len(a, n);
   while (k > 0 && len > 0) {
     unsigned step = k > 19 ? 19 : k;
-    if (mn__bn_divmod_u64(a, a, len, pow10_64[step]))
+    if (mn__bn_divmod_u64(a, a, len, mn__pow10_u64[step]))
       exact = false;
     k -= step;
     len = mn__bn_len(a, len);
@@ -406,7 +406,7 @@ static unsigned u64_tz10(uint64_t v) {
   unsigned count = 0;
   static const unsigned steps[] = {16, 8, 4, 2, 1};
   for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-    uint64_t p = pow10_64[steps[i]];
+    uint64_t p = mn__pow10_u64[steps[i]];
     if (v % p == 0) {
       v /= p;
       count += steps[i];
@@ -425,7 +425,7 @@ unsigned mn__bn_trailing_zeros10(const uint64_t *a, size_t n) {
   memcpy(t, a, len * sizeof *t);
   unsigned count = 0;
   for (;;) {
-    uint64_t rem = mn__bn_divmod_u64(q, t, len, pow10_64[19]);
+    uint64_t rem = mn__bn_divmod_u64(q, t, len, mn__pow10_u64[19]);
     if (rem != 0)
       return count + u64_tz10(rem);
     count += 19;
@@ -500,7 +500,7 @@ size_t mn__bn_to_dec(const uint64_t *a, size_t n, char *buf, size_t cap) {
     len = BN_MAX;
   memcpy(t, a, len * sizeof *t);
   do {
-    chunks[nc++] = mn__bn_divmod_u64(t, t, len, pow10_64[19]);
+    chunks[nc++] = mn__bn_divmod_u64(t, t, len, mn__pow10_u64[19]);
     len = mn__bn_len(t, len);
   } while (len > 0);
   /* The top chunk without padding, the rest as 19 digits each. */
@@ -542,7 +542,7 @@ int mn__bn_from_dec(uint64_t *r, size_t n, const char *s, size_t len) {
     uint64_t chunk = 0;
     for (size_t j = 0; j < step; j++)
       chunk = chunk * 10 + (uint64_t)(s[i + j] - '0');
-    if (mn__bn_mul_u64(r, r, n, pow10_64[step]) || mn__bn_add_u64(r, n, chunk))
+    if (mn__bn_mul_u64(r, r, n, mn__pow10_u64[step]) || mn__bn_add_u64(r, n, chunk))
       return MN_EOVERFLOW;
     i += step;
   }

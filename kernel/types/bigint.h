@@ -176,4 +176,7 @@ static inline int mn__u256_from_dec(mn_u256_t *r, const char *s, size_t len) {
   return mn__bn_from_dec(r->w, 4, s, len);
 }
 
+/* 10^k for k = 0..19, the powers of ten that fit in 64 bits. */
+extern const uint64_t mn__pow10_u64[20];
+
 #endif

@@ -36,37 +36,15 @@ typedef struct wide {
   bool neg;
 } wide_t;
 
-static const uint64_t p10[20] = {
-    1u,
-    10u,
-    100u,
-    1000u,
-    10000u,
-    100000u,
-    1000000u,
-    10000000u,
-    100000000u,
-    1000000000u,
-    10000000000u,
-    100000000000u,
-    1000000000000u,
-    10000000000000u,
-    100000000000000u,
-    1000000000000000u,
-    10000000000000000u,
-    100000000000000000u,
-    1000000000000000000u,
-    10000000000000000000u,
-};
 
 /* 10^k as u128 for k <= 38. */
 static u128 p10_128(unsigned k) {
-  return k <= 19 ? (u128)p10[k] : (u128)p10[19] * p10[k - 19];
+  return k <= 19 ? (u128)mn__pow10_u64[k] : (u128)mn__pow10_u64[19] * mn__pow10_u64[k - 19];
 }
 
 static unsigned u64_digits(uint64_t v) {
   unsigned d = 1;
-  while (d < 20 && v >= p10[d])
+  while (d < 20 && v >= mn__pow10_u64[d])
     d++;
   return d;
 }
@@ -90,7 +68,7 @@ static int sign_of(const mn_num_t *a) {
  * |v| <= (2^64 - 1) x 10^s.  v < 2^128 is always below the limit when
  * s >= 20. */
 static int put_small(mn_num_t *r, u128 v, int32_t s, bool neg) {
-  if (s < MAX_INT_DIG && v > (u128)UINT64_MAX * p10[s])
+  if (s < MAX_INT_DIG && v > (u128)UINT64_MAX * mn__pow10_u64[s])
     return MN_EOVERFLOW;
   r->mag[0] = (uint64_t)v;
   r->mag[1] = (uint64_t)(v >> 64);
@@ -138,7 +116,7 @@ static bool scale_ok(int64_t s) {
  * rounding with RoundingMode.DOWN).  Returns MN_EOVERFLOW when the scale
  * leaves the int32 range (the reference throws there). */
 static int round_prec(wide_t *x, unsigned prec) {
-  if (mn__bn_len(x->w, WL) <= 1 && x->w[0] < p10[19] && prec >= 19)
+  if (mn__bn_len(x->w, WL) <= 1 && x->w[0] < mn__pow10_u64[19] && prec >= 19)
     return 0;
   unsigned d = wdigits(x);
   if (d > prec) {
@@ -275,7 +253,7 @@ int mn__num_parse(mn_num_t *out, const char *s, size_t len) {
       chunk = chunk * 10 + (uint64_t)(c - '0');
       kept++;
       if (++inchunk == 19) {
-        mn__bn_mul_u64(x.w, x.w, 4, p10[19]);
+        mn__bn_mul_u64(x.w, x.w, 4, mn__pow10_u64[19]);
         mn__bn_add_u64(x.w, 4, chunk);
         chunk = 0;
         inchunk = 0;
@@ -289,7 +267,7 @@ int mn__num_parse(mn_num_t *out, const char *s, size_t len) {
   if (!any)
     return MN_EFORMAT;
   if (inchunk) {
-    mn__bn_mul_u64(x.w, x.w, 4, p10[inchunk]);
+    mn__bn_mul_u64(x.w, x.w, 4, mn__pow10_u64[inchunk]);
     mn__bn_add_u64(x.w, 4, chunk);
   }
   int64_t exp = 0;
@@ -520,9 +498,9 @@ static int cmp_mag(const mn_num_t *a, const mn_num_t *b) {
     if (d > -20 && d < 20) {
       u128 x = a->mag[0], y = b->mag[0];
       if (d > 0)
-        y *= p10[d];
+        y *= mn__pow10_u64[d];
       else
-        x *= p10[-d];
+        x *= mn__pow10_u64[-d];
       return x < y ? -1 : x > y;
     }
   }
@@ -570,7 +548,7 @@ bool mn__num_is_whole(const mn_num_t *a) {
   if (a->scale <= 0 || mn__num_is_zero(a))
     return true;
   if (is_small(a) && a->scale < 20)
-    return a->mag[0] % p10[a->scale] == 0;
+    return a->mag[0] % mn__pow10_u64[a->scale] == 0;
   wide_t x;
   load(&x, a);
   if (x.scale >= (int64_t)wdigits(&x))
@@ -654,9 +632,9 @@ static int add_signed(mn_num_t *r, const mn_num_t *a, const mn_num_t *b,
       u128 x = a->mag[0], y = b->mag[0];
       int32_t s = a->scale;
       if (d > 0) {
-        y *= p10[d];
+        y *= mn__pow10_u64[d];
       } else if (d < 0) {
-        x *= p10[-d];
+        x *= mn__pow10_u64[-d];
         s = b->scale;
       }
       bool nx = a->neg && a->mag[0], ny = (b->neg != negb) && b->mag[0];
@@ -779,7 +757,7 @@ static int div_small(mn_num_t *r, const mn_num_t *a, const mn_num_t *b) {
   if (s > MAX_DEC || k > 19)
     return 1;
   uint64_t n[2], q[2];
-  u128 prod = (u128)x * p10[k];
+  u128 prod = (u128)x * mn__pow10_u64[k];
   n[0] = (uint64_t)prod;
   n[1] = (uint64_t)(prod >> 64);
   mn__bn_divmod_u64(q, n, 2, y);
