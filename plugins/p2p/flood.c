@@ -479,7 +479,21 @@ void p2p_send_ibd(peer_t *peer, const p2p_greeting_t *g) {
     p->h->log(p->self, MN_LOG_INFO,
               "peer %s shares no block with our chain; sending it ours",
               peer->uid);
-  p2p_send_msg(peer, MN_P2P_MSG_IBD, &b);
+  if (p2p_send_msg(peer, MN_P2P_MSG_IBD, &b) == 0)
+    peer->sent_ibd = true;
+}
+
+void p2p_on_chain_tip(const mn_event_t *ev, void *data) {
+  p2p_t *p = data;
+  const mn_chain_tip_event_t *e = ev->payload;
+  if (ev->size >= sizeof(uint32_t) && e->size >= sizeof *e && e->number >= 0)
+    /* blocks that came by IBD are never announced by a verdict: peers
+     * hear of the new tip here and fetch what they miss back to it */
+    p2p_announce(p, e->txpowid, 0);
+  p2p_greeting_t none = {.top = -1};
+  for (peer_t *peer = p->peers; peer; peer = peer->next)
+    if (peer->greeted && !peer->sent_ibd && peer->top < 0)
+      p2p_send_ibd(peer, &none);
 }
 
 static void on_ibd_verdict(const mn_chain_verdict_t *v, void *data) {

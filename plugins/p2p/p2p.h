@@ -120,6 +120,7 @@ struct peer {
   bool sent_greeting;
   bool p2p_greeted;             /* its P2P 1.1 greeting arrived */
   bool got_ibd;                 /* an IBD arrived on this connection */
+  bool sent_ibd;                /* we sent it one */
   bool dead;                    /* closed; freed on the next tick */
   bool paused;                  /* reading paused by us */
   bool oneshot;                 /* spoke a claimed type or SINGLE_PING without a
@@ -248,7 +249,7 @@ struct p2p {
 
   mn_timer_t *tick;
   mn_topic_t *t_connected, *t_closed;
-  mn_sub_t *s_accepted, *s_need;
+  mn_sub_t *s_accepted, *s_need, *s_tip;
   mn_db_t *db;
 
   unsigned ibd_running;
@@ -316,6 +317,9 @@ void p2p_reqs_forget_peer(p2p_t *p, uint64_t peer);
 void p2p_ops_cancel_all(p2p_t *p);
 void p2p_on_chain_accepted(const mn_event_t *ev, void *data);
 void p2p_on_chain_need(const mn_event_t *ev, void *data);
+/* Our chain moved: the new tip is announced, and peers that greeted us
+ * with no chain while we had none get their IBD now. */
+void p2p_on_chain_tip(const mn_event_t *ev, void *data);
 
 /* ---- disc.c
  * ------------------------------------------------------------------ */

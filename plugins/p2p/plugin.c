@@ -215,6 +215,7 @@ static int p2p_start(void *state) {
                                  p2p_on_chain_accepted, p);
     p->s_need =
         h->subscribe(p->self, MN_CHAIN_TOPIC_NEED, p2p_on_chain_need, p);
+    p->s_tip = h->subscribe(p->self, MN_CHAIN_TOPIC_TIP, p2p_on_chain_tip, p);
   }
   size_t n = 0;
   const char *const *listen = h->cfg_strings(p->self, "listen", &n);
@@ -264,7 +265,9 @@ static void p2p_stop(void *state) {
     h->unsubscribe(p->s_accepted);
   if (p->s_need)
     h->unsubscribe(p->s_need);
-  p->s_accepted = p->s_need = NULL;
+  if (p->s_tip)
+    h->unsubscribe(p->s_tip);
+  p->s_accepted = p->s_need = p->s_tip = NULL;
   p2p_free_zombies(p);
 }
 

@@ -229,7 +229,11 @@ int mn_sim_node_start(mn_sim_node_t *n, char **why) {
                            n->sim->dir);
     return MN_EIO;
   }
+  /* the data directory is always <dir>/<name>, whatever a given profile
+   * says, so simulations never touch a real node's data */
+  char *data = mn__xasprintf("%s/%s", n->sim->dir, n->name);
   mn__config_opts_t co = {.file = path,
+                          .data_dir = data,
                           .sets = (const char *const *)n->sets,
                           .nsets = n->nsets,
                           .exe_dir = n->sim->exe_dir};
@@ -246,6 +250,7 @@ int mn_sim_node_start(mn_sim_node_t *n, char **why) {
     n->node = NULL;
   }
   free(path);
+  free(data);
   if (err && why)
     *why = mn__xasprintf("node %s: %s", n->name, msg ? msg : "failed");
   free(msg);

@@ -69,7 +69,8 @@ int mn_sim_node_plugin(mn_sim_node_t *n, const char *name);
 int mn_sim_node_set(mn_sim_node_t *n, const char *key, const char *value);
 /* Uses the profile in file path (a complete TOML profile) instead of one
  * written from the plugins and settings given here; settings still apply
- * as overrides.  The path is copied. */
+ * as overrides, and the data directory is <dir>/<name> whatever the
+ * profile says.  The path is copied. */
 int mn_sim_node_profile(mn_sim_node_t *n, const char *path);
 /* Writes the profile, creates the node (init) and starts it.  On failure
  * *why (if not NULL) receives a malloc()ed sentence. */
