@@ -144,7 +144,7 @@ void p2p_request(p2p_t *p, const uint8_t id[32], uint64_t from) {
       known |= r->peers[k] == from;
     if (!known && from && r->npeers < REQ_ALTS)
       r->peers[r->npeers++] = from;
-    if (!r->asked_ms)
+    if (!r->asked_ms && !p->ibd_running)
       req_ask(p, r, 0);
     return;
   }
@@ -153,11 +153,20 @@ void p2p_request(p2p_t *p, const uint8_t id[32], uint64_t from) {
     return;
   if (from)
     r->peers[r->npeers++] = from;
-  req_ask(p, r, 0);
+  if (!p->ibd_running)
+    req_ask(p, r, 0);
 }
 
 void p2p_reqs_tick(p2p_t *p) {
   uint64_t now = p2p_now(p);
+  if (p->ibd_running) {
+    /* announcements wait for the IBD (it may bring them); their clock
+     * starts when it is over */
+    for (size_t i = 0; i < P2P_REQS; i++)
+      if (p->reqs[i].used && !p->reqs[i].asked_ms)
+        p->reqs[i].created_ms = now;
+    return;
+  }
   for (size_t i = 0; i < P2P_REQS; i++) {
     req_t *r = &p->reqs[i];
     if (!r->used || (r->asked_ms && now - r->asked_ms < P2P_REQ_TIMEOUT_MS))
@@ -479,8 +488,13 @@ void p2p_send_ibd(peer_t *peer, const p2p_greeting_t *g) {
     p->h->log(p->self, MN_LOG_INFO,
               "peer %s shares no block with our chain; sending it ours",
               peer->uid);
-  if (p2p_send_msg(peer, MN_P2P_MSG_IBD, &b) == 0)
+  size_t len = b.len;
+  int rc = p2p_send_msg(peer, MN_P2P_MSG_IBD, &b);
+  if (rc == 0)
     peer->sent_ibd = true;
+  p->h->log(p->self, MN_LOG_DEBUG,
+            "IBD of %zu bytes to %s for its tip %lld: %s", len, peer->uid,
+            (long long)top, mn_strerror(rc));
 }
 
 void p2p_on_chain_tip(const mn_event_t *ev, void *data) {
@@ -508,6 +522,13 @@ static void on_ibd_verdict(const mn_chain_verdict_t *v, void *data) {
     return;
   if (peer->submits)
     peer->submits--;
+  p->h->log(p->self, MN_LOG_DEBUG, "IBD from %s: %s%s%s", peer->uid,
+            v->status == MN_CHAIN_ACCEPTED ? "accepted"
+            : v->status == MN_CHAIN_KNOWN  ? "known"
+                                           : "refused, ",
+            v->status == MN_CHAIN_REJECTED ? mn_chain_reason_name(v->reason)
+                                           : "",
+            v->message && *v->message ? v->message : "");
   if (v->status == MN_CHAIN_REJECTED && v->disconnect) {
     char why[96];
     snprintf(why, sizeof why, "its IBD was refused (%s)",

@@ -478,8 +478,8 @@ static void dispatch(peer_t *peer, uint8_t type, const uint8_t *payload,
     p2p_on_ibd(peer, payload, len);
     return;
   case MN_P2P_MSG_TXPOWID:
-    if (!p->ibd_running)
-      p2p_on_txpowid(peer, payload, len);
+    /* during an IBD the request is recorded and sent when it is over */
+    p2p_on_txpowid(peer, payload, len);
     return;
   case MN_P2P_MSG_TXPOWREQ:
     p2p_on_txpowreq(peer, payload, len);
