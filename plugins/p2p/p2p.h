@@ -218,6 +218,7 @@ struct p2p {
   char public_host[64];
   bool host_set;      /* public_host came from the configuration */
   char ip_secret[32]; /* our req_ip secret */
+  char node_id[20];   /* random per start, in our greetings (docs/p2p.md) */
   bool discovery, allow_private;
   uint32_t max_peers, max_inbound, target_out;
   uint64_t ping_ms, pulse_ms, idle_ms, reconnect_ms, ban_ms;

@@ -45,13 +45,13 @@ static void make_uid(p2p_t *p, char *out) {
 /* The host part of a transport address ("1.2.3.4" of tcp://1.2.3.4:5,
  * "[::1]" stays bracketed, the whole address for other schemes). */
 static void host_of(const char *addr, char *out, size_t cap) {
-  if (strncmp(addr, "tcp://", 6) != 0) {
-    snprintf(out, cap, "%s", addr);
-    return;
+  const char *h = addr;
+  size_t n = strlen(addr);
+  if (strncmp(addr, "tcp://", 6) == 0) {
+    h = addr + 6;
+    const char *colon = strrchr(h, ':');
+    n = colon ? (size_t)(colon - h) : strlen(h);
   }
-  const char *h = addr + 6;
-  const char *colon = strrchr(h, ':');
-  size_t n = colon ? (size_t)(colon - h) : strlen(h);
   if (n >= cap)
     n = cap - 1;
   memcpy(out, h, n);
@@ -307,6 +307,7 @@ mn_frame_t *p2p_make_greeting(p2p_t *p, bool single_pong) {
     top = 0;
   } else {
     json_object_set_new(extra, "welcome", json_string(p->welcome));
+    json_object_set_new(extra, "nodeid", json_string(p->node_id));
     if (*p->public_host)
       json_object_set_new(extra, "host", json_string(p->public_host));
     if (p->listen_port) {
@@ -343,6 +344,39 @@ static int extra_port(json_t *v) {
   if (json_is_string(v))
     return atoi(json_string_value(v));
   return 0;
+}
+
+/* Two nodes that dial each other at the same moment end up with two
+ * connections.  Both sides keep the one dialled by the node with the
+ * smaller node id and close the other, so they agree without a word; a
+ * target whose connection goes follows the one kept, so it does not
+ * redial.  A connection to ourselves closes.  True when peer was closed. */
+static bool drop_duplicate(peer_t *peer) {
+  p2p_t *p = peer->p;
+  json_t *id = json_object_get(peer->extra, "nodeid");
+  if (!json_is_string(id))
+    return false; /* nodes without ids (the reference) are not matched */
+  const char *theirs = json_string_value(id);
+  int cmp = strcmp(p->node_id, theirs);
+  if (cmp == 0) {
+    p2p_close(peer, MN_EINVAL, false, false, "it is this node");
+    return true;
+  }
+  for (peer_t *o = p->peers; o; o = o->next) {
+    json_t *oid = json_object_get(o->extra, "nodeid");
+    if (o == peer || o->dead || !o->greeted || o->incoming == peer->incoming ||
+        !json_is_string(oid) || strcmp(json_string_value(oid), theirs) != 0)
+      continue;
+    bool keep_outgoing = cmp < 0;
+    peer_t *drop = peer->incoming == keep_outgoing ? peer : o;
+    peer_t *keep = drop == peer ? o : peer;
+    target_t *t = p2p_target_of_peer(p, drop->id);
+    if (t)
+      t->peer = keep->id;
+    p2p_close(drop, 0, false, false, "a second connection to the same node");
+    return drop == peer;
+  }
+  return false;
 }
 
 static void on_greeting(peer_t *peer, const uint8_t *payload, size_t len) {
@@ -407,6 +441,10 @@ static void on_greeting(peer_t *peer, const uint8_t *payload, size_t len) {
   p2p_publish_peer(p, peer, false, 0, false, NULL);
   if (*peer->listen)
     p2p_known_add(p, peer->listen, false);
+  if (drop_duplicate(peer)) {
+    p2p_greeting_free(&g);
+    return;
+  }
   target_t *t = p2p_target_of_peer(p, peer->id);
   if (t) {
     t->had_greeting = true;

@@ -204,6 +204,10 @@ static int p2p_start(void *state) {
   p2p_t *p = state;
   const mn_host_t *h = p->h;
   p->start_ms = p->traffic_from_ms = p2p_now(p);
+  uint8_t r[8] = {0};
+  p->h->crypto->random(r, sizeof r);
+  for (size_t i = 0; i < sizeof r; i++)
+    snprintf(p->node_id + 2 * i, 3, "%02x", r[i]);
   p->last_ping_ms = p->last_pulse_ms = p->last_save_ms = p->start_ms;
   p->chain =
       h->service_lookup(p->self, MN_CHAIN_SERVICE, MN_CHAIN_SERVICE_VERSION);

@@ -139,12 +139,13 @@ static bool have_connections(void *d) {
   return valid_connections(w->n) == w->want;
 }
 
-static void wait_connections(mn_sim_node_t *n, size_t want) {
+static void wait_connections_at(int line, mn_sim_node_t *n, size_t want) {
   conn_wait_t w = {n, want};
   if (!mn_sim_run_until(F->sim, have_connections, &w, GUARD_MS))
-    fail_msg("%s: waited for %zu valid connections, have %zu",
+    fail_msg("line %d: %s: waited for %zu valid connections, have %zu", line,
              mn_sim_node_name(n), want, valid_connections(n));
 }
+#define wait_connections(n, want) wait_connections_at(__LINE__, n, want)
 
 static size_t banned_count(mn_sim_node_t *n, const char *key) {
   json_t *env = exec(n, "network");
@@ -201,6 +202,8 @@ static int setup(void **state) {
   F = calloc(1, sizeof *F);
   uv_loop_init(&F->loop);
   F->sim = mn_sim_new(&F->loop, NULL);
+  if (getenv("MN_TEST_LOG_LEVEL")) /* e.g. debug, when a test fails */
+    mn_sim_set_log_level(F->sim, getenv("MN_TEST_LOG_LEVEL"));
   F->a = p2p_node("a", NULL);
   F->b = p2p_node("b", "[\"mem://a\"]");
   F->x = mn_sim_node_new(F->sim, "x", 0);
@@ -336,6 +339,32 @@ static void test_disconnect_and_reconnect(void **state) {
   env = exec(F->a, "connect host:1.2.3");
   assert_false(json_is_true(json_object_get(env, "status")));
   json_decref(env);
+}
+
+/* Two nodes configured to dial each other keep one connection, and the
+ * one whose dialled connection was dropped does not keep redialling. */
+static void count_event(const mn_event_t *ev, void *data) {
+  (*(unsigned *)data)++;
+}
+
+static void test_mutual_dial_keeps_one(void **state) {
+  mn_sim_node_t *c = p2p_node("c", "[\"mem://d\"]");
+  mn_sim_node_t *d = p2p_node("d", "[\"mem://c\"]");
+  start(c);
+  start(d);
+  wait_connections(c, 1);
+  wait_connections(d, 1);
+  mn_sim_run_for(F->sim, 1500); /* c's first dial, before d listened, failed:
+                                  its retry makes the second connection */
+  static unsigned closed; /* the subscription outlives this frame */
+  closed = 0;
+  mn_plugin_t *self;
+  const mn_host_t *h = mn_sim_node_host(c, &self);
+  h->subscribe(self, MN_P2P_TOPIC_CLOSED, count_event, &closed);
+  mn_sim_run_for(F->sim, 2000); /* ten reconnect periods */
+  assert_int_equal(closed, 0);
+  assert_int_equal(valid_connections(c), 1);
+  assert_int_equal(valid_connections(d), 1);
 }
 
 static void test_version_mismatch_bans(void **state) {
@@ -544,6 +573,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_handshake_and_commands, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_disconnect_and_reconnect, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_mutual_dial_keeps_one, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_version_mismatch_bans, setup,
                                       teardown),
