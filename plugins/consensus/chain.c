@@ -1462,6 +1462,10 @@ int cs_add_sync_block(cs_t *c, const mn_txblock_t *tb, bool *added) {
     cs_op_put(c, CS_DB_META, "root", 4, n->txpow->txpowid, 32);
     node_store(c, n);
     *added = true;
+    /* a chainless node's first block is its tip at once, as a genesis
+     * is: cs_recalc only sees moves from here */
+    publish_block(c, c->t_connected, n, false);
+    publish_tip(c, n, -1, NULL, -1, 0, 1);
     goto stored;
   }
   if (cs_tree_find(&c->tree, tb->txpow.txpowid)) {

@@ -303,6 +303,10 @@ static void on_verdict(const mn_chain_verdict_t *v, void *data) {
   case MN_CHAIN_ACCEPTED:
     if (v->relay)
       p2p_announce(p, v->txpowid, from);
+    /* a valid block it sent shows how far its chain reaches */
+    if (peer && v->is_block && v->blocknumber > peer->top &&
+        v->blocknumber <= P2P_TOP_MAX)
+      peer->top = v->blocknumber;
     break;
   case MN_CHAIN_REJECTED:
     if (v->disconnect && peer && !peer->dead) {
@@ -522,13 +526,13 @@ static void on_ibd_verdict(const mn_chain_verdict_t *v, void *data) {
     return;
   if (peer->submits)
     peer->submits--;
-  p->h->log(p->self, MN_LOG_DEBUG, "IBD from %s: %s%s%s", peer->uid,
+  p->h->log(p->self, MN_LOG_DEBUG, "IBD from %s: %s%s: %s", peer->uid,
             v->status == MN_CHAIN_ACCEPTED ? "accepted"
             : v->status == MN_CHAIN_KNOWN  ? "known"
                                            : "refused, ",
             v->status == MN_CHAIN_REJECTED ? mn_chain_reason_name(v->reason)
                                            : "",
-            v->message && *v->message ? v->message : "");
+            v->message && *v->message ? v->message : "-");
   if (v->status == MN_CHAIN_REJECTED && v->disconnect) {
     char why[96];
     snprintf(why, sizeof why, "its IBD was refused (%s)",
