@@ -593,10 +593,11 @@ static int open_runtime(mn__node_t *n, uv_loop_t *loop, char **why) {
 static int init_all(mn__node_t *n, char **why) {
   for (size_t i = 0; i < n->norder; i++) {
     mn_plugin_t *p = n->order[i];
-    if (init_one(n, p, why) == 0)
+    int rc = init_one(n, p, why);
+    if (rc == 0)
       continue;
-    if (p->required)
-      return MN_EDEPEND;
+    if (p->required) /* a plugin's bad setting is a configuration error */
+      return rc == MN_ECONFIG ? MN_ECONFIG : MN_EDEPEND;
     mn__log(n->kernel.name, MN_LOG_WARN,
             "%s; it is optional, continuing without it", *why);
     free(*why);
@@ -737,7 +738,10 @@ int mn__node_main(const mn__node_opts_t *o) {
   signal(SIGPIPE, SIG_IGN);
   mn__track_install_crash_report();
   code = MN_EXIT_RUNTIME;
-  if (init_all(n, &why) != 0)
+  int rc = init_all(n, &why);
+  if (rc == MN_ECONFIG)
+    code = MN_EXIT_USAGE;
+  if (rc != 0)
     goto fail;
   if (o->action == MN__LIST_COMMANDS) {
     print_commands(n, o->commands_format);

@@ -33,7 +33,7 @@ static void test_public_bind_needs_password(void **state) {
                         NULL};
   char *out, *err;
   int code = itest_run(argv, NULL, &out, &err);
-  if (code != 1 ||
+  if (code != 2 ||
       !strstr(err, "ERROR [rpc] [rpc] bind = \"0.0.0.0\" lets other "
                    "machines reach the RPC server, but no password is set, "
                    "so anyone who can connect could run every command, "
@@ -59,7 +59,7 @@ static void test_public_bind_needs_password(void **state) {
                          "rpc.bind=::",
                          NULL};
   code = itest_run(argv6, NULL, &out, &err);
-  assert_int_equal(code, 1);
+  assert_int_equal(code, 2);
   assert_non_null(strstr(err, "[rpc] bind = \"::\" lets other machines"));
   free(out);
   free(err);
@@ -75,7 +75,7 @@ static void test_public_bind_needs_password(void **state) {
                          "rpc.bind=nonsense",
                          NULL};
   code = itest_run(argvx, NULL, &out, &err);
-  assert_int_equal(code, 1);
+  assert_int_equal(code, 2);
   assert_non_null(strstr(err, "ERROR [rpc] [rpc] bind = \"nonsense\" is not an "
                               "IP address; use an IPv4 or IPv6 address"));
   free(out);

@@ -8,7 +8,8 @@
  *   T_REQUIRES    service the plugin requires ("" for none)
  *   T_PROVIDES    service it provides ("" for none)
  *   T_INIT_FAILS  init registers a command, a service, a topic and a
- *                 subscription, then fails
+ *                 subscription, then fails: with MN_EIO when defined
+ *                 bare, else with the error it is defined as
  *   T_NO_ENTRY    export no mn_plugin_describe()
  *   T_CONFIG      declare one config key "level" (int 1..10, default 5)
  *   T_SLOW_STOP   stop() takes 20 seconds
@@ -58,7 +59,7 @@ static int t_init(mn_plugin_t *self, const mn_host_t *h, void **state) {
   h->service_register(self, "initfail-extra", 1, &iface_dummy);
   h->topic_declare(self, "initfail.topic", 1);
   h->subscribe(self, "initfail.topic", on_event, NULL);
-  return MN_EIO;
+  return T_INIT_FAILS == 1 ? MN_EIO : T_INIT_FAILS;
 #else
   (void)on_event;
   h->command_register(self, &cmd, NULL);

@@ -254,6 +254,15 @@ static void test_plugin_errors(void **state) {
                                 "initialise: input/output error (MN_EIO)\n"));
   out_free(&o);
 
+  /* A required plugin that refuses its settings is a configuration
+   * error (2), as the kernel's own checks are. */
+  profile(f, "[[plugin]]\nname = \"badsetting\"\n");
+  o = run((const char *[]){"-c", f->profile, "-d", f->data, NULL});
+  assert_int_equal(o.code, 2);
+  assert_non_null(strstr(o.err, "plugin \"badsetting\" failed to initialise: "
+                                "configuration error (MN_ECONFIG)"));
+  out_free(&o);
+
   /* An optional one is rolled back: its command is gone, the others
    * remain. */
   profile(f, "[[plugin]]\nname = \"initfail\"\nrequired = false\n"
