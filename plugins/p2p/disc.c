@@ -62,14 +62,34 @@ static void strip_port(const char *addr, char *out, size_t cap) {
     *colon = '\0';
 }
 
-void p2p_ban_key(const peer_t *peer, char *out, size_t cap) {
-  const char *a = *peer->listen    ? peer->listen
-                  : *peer->dialled ? peer->dialled
-                                   : peer->addr;
-  if (strncmp(a, "tcp://", 6) == 0 && !p2p_addr_private(a))
-    strip_port(a, out, cap); /* a public host: all its ports */
+void p2p_addr_ban_key(const char *addr, char *out, size_t cap) {
+  if (strncmp(addr, "tcp://", 6) == 0 && !p2p_addr_private(addr))
+    strip_port(addr, out, cap); /* a public host: all its ports */
   else
-    snprintf(out, cap, "%s", a);
+    snprintf(out, cap, "%s", addr);
+}
+
+void p2p_ban_key(const peer_t *peer, char *out, size_t cap) {
+  /* TCP: the address the connection really comes from, never one the
+   * peer claims (it could name another node to have it banned) */
+  if (strncmp(peer->addr, "tcp://", 6) == 0) {
+    if (!p2p_addr_private(peer->addr)) {
+      strip_port(peer->addr, out, cap);
+      return;
+    }
+    if (peer->incoming && peer->minima_port > 0) {
+      /* a private host runs many nodes: its IP and the port it listens on
+       * (not the connection's passing source port) */
+      char ip[MN_TP_ADDR_MAX];
+      strip_port(peer->addr, ip, sizeof ip);
+      snprintf(out, cap, "%s:%d", ip, peer->minima_port);
+      return;
+    }
+  }
+  const char *a = !peer->incoming && *peer->dialled ? peer->dialled
+                  : *peer->listen                   ? peer->listen
+                                                    : peer->addr;
+  snprintf(out, cap, "%s", a);
 }
 
 /* ---- scores and bans
@@ -238,6 +258,12 @@ void p2p_targets_tick(p2p_t *p) {
     target_t *t = &p->targets[i];
     if (t->peer || now < t->next_ms)
       continue;
+    char key[MN_TP_ADDR_MAX];
+    p2p_addr_ban_key(t->addr, key, sizeof key);
+    if (p2p_banned(p, key)) { /* tried again when the ban ends */
+      t->next_ms = now + p->reconnect_ms;
+      continue;
+    }
     peer_t *peer = NULL;
     int err = p2p_dial(p, t->addr, &peer);
     if (err) {
@@ -370,7 +396,7 @@ void p2p_discovery_tick(p2p_t *p) {
     if (kp->retry_ms > now || connected_to(p, kp->addr))
       continue;
     char key[MN_TP_ADDR_MAX];
-    snprintf(key, sizeof key, "%s", kp->addr);
+    p2p_addr_ban_key(kp->addr, key, sizeof key);
     if (p2p_banned(p, key))
       continue;
     kp->retry_ms = now + 300000;

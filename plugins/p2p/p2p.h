@@ -331,9 +331,11 @@ int p2p_normalize_addr(const char *text, char *out, size_t cap);
 /* Whether addr is loopback, private or link-local (the reference's
  * refused ranges). */
 bool p2p_addr_private(const char *addr);
-/* The ban key of a peer (see docs/p2p.md: host for public addresses,
- * host:port otherwise). */
+/* The ban key of a peer (see docs/p2p.md): for TCP its real IP when
+ * public, IP:listening port when private; the address otherwise. */
 void p2p_ban_key(const peer_t *peer, char *out, size_t cap);
+/* The ban key an address we would dial has. */
+void p2p_addr_ban_key(const char *addr, char *out, size_t cap);
 bool p2p_banned(p2p_t *p, const char *key);
 /* Adds score to key; returns true when the key is (now) banned. */
 bool p2p_score(p2p_t *p, const char *key, int score, const char *why);

@@ -390,6 +390,20 @@ static void on_greeting(peer_t *peer, const uint8_t *payload, size_t len) {
     return;
   }
   snprintf(peer->version, sizeof peer->version, "%s", g.version);
+  /* what it says of itself first: a ban for its version is keyed by the
+   * port it listens on */
+  json_t *host = json_object_get(g.extra, "host");
+  if (json_is_string(host) && json_string_length(host) < sizeof peer->host)
+    snprintf(peer->host, sizeof peer->host, "%s", json_string_value(host));
+  peer->minima_port = extra_port(json_object_get(g.extra, "port"));
+  if (peer->minima_port < 0 || peer->minima_port > 65535)
+    peer->minima_port = 0;
+  json_t *welcome = json_object_get(g.extra, "welcome");
+  snprintf(peer->welcome, sizeof peer->welcome, "%s",
+           json_is_string(welcome) ? json_string_value(welcome) : "");
+  peer->extra = json_incref(g.extra);
+  peer->top = g.top > P2P_TOP_MAX ? -1 : g.top;
+  p2p_peer_listen_addr(peer);
   if (!p2p_version_ok(g.version, p->test)) {
     char why[96];
     snprintf(why, sizeof why, "incompatible version %.40s (we are %.20s)",
@@ -407,18 +421,6 @@ static void on_greeting(peer_t *peer, const uint8_t *payload, size_t len) {
     p2p_greeting_free(&g);
     return;
   }
-  json_t *host = json_object_get(g.extra, "host");
-  if (json_is_string(host) && json_string_length(host) < sizeof peer->host)
-    snprintf(peer->host, sizeof peer->host, "%s", json_string_value(host));
-  peer->minima_port = extra_port(json_object_get(g.extra, "port"));
-  if (peer->minima_port < 0 || peer->minima_port > 65535)
-    peer->minima_port = 0;
-  json_t *welcome = json_object_get(g.extra, "welcome");
-  snprintf(peer->welcome, sizeof peer->welcome, "%s",
-           json_is_string(welcome) ? json_string_value(welcome) : "");
-  peer->extra = json_incref(g.extra);
-  peer->top = g.top > P2P_TOP_MAX ? -1 : g.top;
-  p2p_peer_listen_addr(peer);
   char key[MN_TP_ADDR_MAX];
   p2p_ban_key(peer, key, sizeof key);
   if (p2p_banned(p, key)) {

@@ -531,21 +531,25 @@ static void raw_free(raw_t *r) {
   free(r);
 }
 
-/* A greeting: version, extras, top -1, no ids. */
-static void raw_greet(raw_t *r, int claimed_port) {
+/* A greeting of this version: extras, top -1, no ids. */
+static void raw_greet_as(raw_t *r, const char *version, int claimed_port) {
   char json[128];
   if (mem_mode)
     snprintf(json, sizeof json, "{\"p2p\":[\"mem://bad%d\"]}", claimed_port);
   else
     snprintf(json, sizeof json, "{\"port\":\"%d\"}", claimed_port);
   mn_buf_t b = {0};
-  mn_buf_put_data(&b, "1.0.45-TEST", 11);
+  mn_buf_put_data(&b, version, strlen(version));
   mn_buf_put_data(&b, json, strlen(json));
   const uint8_t minus_one[] = {0, 1, 0xff}, zero[] = {0, 1, 0};
   mn_buf_put(&b, minus_one, 3);
   mn_buf_put(&b, zero, 3);
   raw_send(r, 0, b.data, b.len);
   mn_buf_free(&b);
+}
+
+static void raw_greet(raw_t *r, int claimed_port) {
+  raw_greet_as(r, "1.0.45-TEST", claimed_port);
 }
 
 static size_t banned(int node, const char *key) {
@@ -602,6 +606,16 @@ static void scenario_badpeer(void) {
     raw_free(r);
   }
   snprintf(key, sizeof key, mem_mode ? "mem://bad40002" : ":40002");
+  assert_int_equal(banned(1, key), 1);
+  /* an incompatible version: banned by the port it listens on, so its
+   * next attempt (from another source port) is the same entry */
+  for (int k = 0; k < 2; k++) {
+    r = raw_open(1);
+    raw_greet_as(r, "0.98.1", 40003);
+    wait_for(raw_is_closed, r, "the old version's disconnection");
+    raw_free(r);
+  }
+  snprintf(key, sizeof key, mem_mode ? "mem://bad40003" : ":40003");
   assert_int_equal(banned(1, key), 1);
   /* the honest nodes kept their chain and their links */
   tip_t after = wait_same_tip(0, 3, before.block);

@@ -84,7 +84,8 @@ typedef struct mn_p2p_peer_info {
   char version[64];      /* its greeting's version, "" before it */
   bool incoming;         /* it dialled us */
   bool valid;            /* a valid greeting was received */
-  int64_t top;           /* block number its greeting or pulses claimed */
+  int64_t top;           /* its greeting's top block, or a later valid
+                            block it sent */
   uint64_t connected_ms; /* wall clock */
 } mn_p2p_peer_info_t;
 
