@@ -320,9 +320,20 @@ static bool condition(const char *c, const node_vars_t *v,
  * dropped. */
 static char *render(const char *tmpl, const node_vars_t *v,
                     const paths_t *paths) {
+  /* the template's opening comment documents the placeholders: substituted,
+   * it would read as nonsense, so a node's profile gets one line instead */
+  while (*tmpl == '#' && strncmp(tmpl, "#@", 2) != 0) {
+    const char *nl = strchr(tmpl, '\n');
+    tmpl = nl ? nl + 1 : tmpl + strlen(tmpl);
+  }
   char *text = substitute(tmpl, v);
   char *out = NULL;
   size_t len = 0, cap = 0;
+  char *head = mn__xasprintf("# %s of a minima-testnet network, from the "
+                             "template %s\n",
+                             v->name, paths->template_path);
+  buf_add(&out, &len, &cap, head, strlen(head));
+  free(head);
   bool keep[64];
   int depth = 0;
   keep[0] = true;
@@ -357,6 +368,10 @@ static bool port_free(int port) {
     return false;
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  /* as minimad binds (libuv sets SO_REUSEADDR): connections of a stopped
+   * network still in TIME_WAIT do not make a port busy */
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   bool ok = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
   close(fd);
   return ok;
@@ -683,6 +698,14 @@ static int cmd_status(const opts_t *o) {
             o->dir);
     return EXIT_USAGE;
   }
+  const char *mode = json_string_value(json_object_get(state, "mode"));
+  if (mode && strcmp(mode, "sim") == 0) {
+    printf("%s holds an in-process network: it runs only while "
+           "`minima-testnet sim` does\n",
+           o->dir);
+    json_decref(state);
+    return 0;
+  }
   printf("%-8s %-8s %-8s %-8s %-6s %-24s %s\n", "NAME", "PID", "STATE", "TIP",
          "PEERS", "P2P", "RPC");
   int rc = 0;
@@ -833,7 +856,13 @@ static int cmd_sim(const opts_t *o, const paths_t *p, int n) {
     return EXIT_RUNTIME;
   }
   mkdirs(o->dir);
-  char *dir = absolute(o->dir);
+  char *dir = mn__xstrdup(o->dir);
+  json_t *state = json_pack("{s:s,s:s,s:[]}", "mode", "sim", "topology",
+                            o->topology, "nodes");
+  char *sp = state_path(o);
+  json_dump_file(state, sp, JSON_INDENT(2));
+  free(sp);
+  json_decref(state);
   uv_loop_t loop;
   uv_loop_init(&loop);
   mn_sim_t *sim = mn_sim_new(&loop, dir);
@@ -893,14 +922,18 @@ static int cmd_sim(const opts_t *o, const paths_t *p, int n) {
            o->topology, dir);
     uint64_t t0 = uv_now(&loop);
     double step = o->seconds < 10 ? o->seconds : 5;
-    for (double t = step; t <= o->seconds + 1e-9; t += step) {
+    for (double t = step;; t += step) {
+      bool last = t >= o->seconds - 1e-9;
+      if (last)
+        t = o->seconds;
       uint64_t until = t0 + (uint64_t)(t * 1000);
       uv_update_time(&loop);
       if (until > uv_now(&loop))
         mn_sim_run_for(sim, until - uv_now(&loop));
-      sim_report(sim, n, t, false);
+      sim_report(sim, n, t, last);
+      if (last)
+        break;
     }
-    sim_report(sim, n, o->seconds, true);
   }
   mn_sim_free(sim);
   uv_run(&loop, UV_RUN_NOWAIT);
@@ -1000,6 +1033,8 @@ int main(int argc, char **argv) {
   }
   if (optind >= argc)
     die_usage("say what to do: up N, status, down or sim N", "");
+  char *dir = absolute(o.dir); /* node profiles name their data by it */
+  o.dir = dir;
   const char *cmd = argv[optind];
   int n = 0;
   bool needs_n = !strcmp(cmd, "up") || !strcmp(cmd, "sim");
@@ -1032,5 +1067,6 @@ int main(int argc, char **argv) {
   free(p.plugin_dir);
   free(p.template_path);
   free(o.sets);
+  free(dir);
   return rc;
 }
