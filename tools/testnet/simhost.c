@@ -323,8 +323,12 @@ typedef struct guard {
   void *data;
 } guard_t;
 
+/* The guard can fire in the timers phase that opens an iteration (the
+ * previous one ran past the deadline): without a stop, that iteration would
+ * then poll with no timer left, blocking until some unrelated event. */
 static void guard_fired(uv_timer_t *t) {
   ((guard_t *)t->data)->expired = true;
+  uv_stop(t->loop);
 }
 
 /* Events delivered from a timer (transport-mem's pump) would otherwise
