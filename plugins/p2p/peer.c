@@ -346,6 +346,17 @@ static int extra_port(json_t *v) {
   return 0;
 }
 
+/* For TCP, whether both connections really come from one IP (what a
+ * greeting claims does not count); other schemes cannot tell. */
+static bool same_tcp_host(const peer_t *a, const peer_t *b) {
+  if (strncmp(a->addr, "tcp://", 6) != 0)
+    return true;
+  char ha[MN_TP_ADDR_MAX], hb[MN_TP_ADDR_MAX];
+  host_of(a->addr, ha, sizeof ha);
+  host_of(b->addr, hb, sizeof hb);
+  return strcmp(ha, hb) == 0;
+}
+
 /* Two nodes that dial each other at the same moment end up with two
  * connections.  Both sides keep the one dialled by the node with the
  * smaller node id and close the other, so they agree without a word; a
@@ -367,6 +378,8 @@ static bool drop_duplicate(peer_t *peer) {
     if (o == peer || o->dead || !o->greeted || o->incoming == peer->incoming ||
         !json_is_string(oid) || strcmp(json_string_value(oid), theirs) != 0)
       continue;
+    if (!same_tcp_host(peer, o))
+      continue; /* an id copied by a third party evicts nothing */
     bool keep_outgoing = cmp < 0;
     peer_t *drop = peer->incoming == keep_outgoing ? peer : o;
     peer_t *keep = drop == peer ? o : peer;
