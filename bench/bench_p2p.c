@@ -42,24 +42,6 @@ extern char **environ;
 
 /* ---- small helpers ----------------------------------------------------- */
 
-static long rss_kb(pid_t pid) {
-  char path[64], line[256];
-  snprintf(path, sizeof path, "/proc/%d/status", pid ? (int)pid : getpid());
-  FILE *f = fopen(path, "r");
-  long kb = 0;
-  while (f && fgets(line, sizeof line, f))
-    if (strncmp(line, "VmRSS:", 6) == 0)
-      kb = atol(line + 6);
-  if (f)
-    fclose(f);
-  return kb;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
 /* The peers node i dials: a random earlier node (keeps the graph
  * connected) and two more random ones. */
 static int peers_of(int n, int i, int *out) {
@@ -108,7 +90,7 @@ static void write_file(const char *path, const char *text) {
 }
 
 static void report(const char *what, double *lat, size_t n) {
-  qsort(lat, n, sizeof *lat, cmp_double);
+  qsort(lat, n, sizeof *lat, bench_cmp_double);
   printf("  %-34s median %8.2f ms   worst %8.2f ms\n", what,
          lat[n / 2] * 1e3, lat[n - 1] * 1e3);
 }
@@ -193,7 +175,7 @@ static void bench_mem(int n) {
   mn_sim_set_log_level(b.sim, "error");
   b.n = n;
   b.nodes = calloc((size_t)n, sizeof *b.nodes);
-  long rss0 = rss_kb(0);
+  long rss0 = bench_status_kb(0, "VmRSS:");
   double t_start = bench_now();
   for (int i = 0; i < n; i++) {
     int peers[4];
@@ -226,7 +208,7 @@ static void bench_mem(int n) {
   }
   printf("  %-34s %8.2f s\n", "start and sync the genesis", bench_now() -
                                                                 t_start);
-  long rss1 = rss_kb(0);
+  long rss1 = bench_status_kb(0, "VmRSS:");
   double med[ROUNDS], worst[ROUNDS];
   double *lat = calloc((size_t)n, sizeof *lat);
   for (int r = 0; r < ROUNDS; r++) {
@@ -243,7 +225,7 @@ static void bench_mem(int n) {
     }
     for (int i = 1; i < n; i++)
       lat[i - 1] = b.nodes[i].arrived - b.t0;
-    qsort(lat, (size_t)n - 1, sizeof *lat, cmp_double);
+    qsort(lat, (size_t)n - 1, sizeof *lat, bench_cmp_double);
     med[r] = lat[(n - 1) / 2];
     worst[r] = lat[n - 2];
   }
@@ -436,7 +418,7 @@ static void bench_tcp(int n, const char *bin) {
     free(seen);
     if (left)
       continue;
-    qsort(lat, (size_t)n - 1, sizeof *lat, cmp_double);
+    qsort(lat, (size_t)n - 1, sizeof *lat, bench_cmp_double);
     med[rounds] = lat[(n - 1) / 2];
     worst[rounds] = lat[n - 2];
     rounds++;
@@ -450,7 +432,7 @@ static void bench_tcp(int n, const char *bin) {
   }
   long total = 0;
   for (int i = 0; i < n; i++)
-    total += rss_kb(pids[i]);
+    total += bench_status_kb(pids[i], "VmRSS:");
   printf("  %-34s %8.1f MiB per process\n", "resident memory",
          (double)total / 1024.0 / n);
   for (int i = 0; i < n; i++)

@@ -13,25 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "util/util.h"
-
-static long status_kb(pid_t pid, const char *field) {
-  char path[64], line[256];
-  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-  FILE *f = fopen(path, "r");
-  long kb = -1;
-  while (f && fgets(line, sizeof line, f))
-    if (strncmp(line, field, strlen(field)) == 0)
-      kb = strtol(line + strlen(field) + 1, NULL, 10);
-  if (f)
-    fclose(f);
-  return kb;
-}
-
-static int cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
+#include "bench_util.h"
 
 int main(int argc, char **argv) {
   char self[PATH_MAX];
@@ -70,8 +52,8 @@ int main(int argc, char **argv) {
       printf("startup: minimad did not report ready\n");
       return 1;
     }
-    rss = status_kb(pid, "VmRSS:");
-    hwm = status_kb(pid, "VmHWM:");
+    rss = bench_status_kb(pid, "VmRSS:");
+    hwm = bench_status_kb(pid, "VmHWM:");
     kill(pid, SIGTERM);
     while (fgets(line, sizeof line, f))
       ;
@@ -82,7 +64,7 @@ int main(int argc, char **argv) {
       fprintf(stderr, "could not remove %s\n", dir);
     free(cmd);
   }
-  qsort(ms, RUNS, sizeof *ms, cmp);
+  qsort(ms, RUNS, sizeof *ms, bench_cmp_double);
   printf("startup: minimad --profile %s cold start to ready: median %.1f ms, "
          "min %.1f ms, max %.1f ms (%d runs)\n",
          profile, ms[RUNS / 2], ms[0], ms[RUNS - 1], RUNS);

@@ -1,12 +1,16 @@
 /*
  * bench_util.h - what every benchmark program measures with: a monotonic
- * clock, the best of three slices of a timed loop, and figures in k/M.
+ * clock, the best of three slices of a timed loop, figures in k/M, a
+ * process's memory from /proc, and a comparison for sorting samples.
  */
 #ifndef MN_BENCH_UTIL_H
 #define MN_BENCH_UTIL_H
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
 
 #include "util/util.h"
 
@@ -44,6 +48,30 @@ static inline void bench_human(double v, char *out, size_t cap) {
     snprintf(out, cap, "%8.2f k", v / 1e3);
   else
     snprintf(out, cap, "%8.1f  ", v);
+}
+
+/* A "VmRSS:"-style field of /proc/PID/status in KiB (pid 0: this
+ * process), or -1. */
+static inline long bench_status_kb(pid_t pid, const char *field) {
+  char path[64], line[256];
+  if (pid)
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  else
+    snprintf(path, sizeof path, "/proc/self/status");
+  FILE *f = fopen(path, "r");
+  long kb = -1;
+  while (f && fgets(line, sizeof line, f))
+    if (strncmp(line, field, strlen(field)) == 0)
+      kb = strtol(line + strlen(field) + 1, NULL, 10);
+  if (f)
+    fclose(f);
+  return kb;
+}
+
+/* qsort order of doubles, smallest first. */
+static inline int bench_cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
 }
 
 #endif
