@@ -155,6 +155,44 @@ static void entry_done(void *data, int status) {
   job_free(c, j);
 }
 
+/* A job of this kind; bytes (copied) when given.  Entry jobs also note
+ * the tip they are checked against. */
+static cs_job_t *job_new(cs_t *c, int kind, uint64_t origin,
+                         const uint8_t *bytes, size_t len) {
+  cs_job_t *j = cs_xcalloc(1, sizeof *j);
+  j->c = c;
+  j->kind = kind;
+  j->origin = origin;
+  if (bytes) {
+    j->bytes = cs_xmalloc(len ? len : 1);
+    if (len)
+      memcpy(j->bytes, bytes, len);
+    j->len = len;
+  }
+  cs_node_t *tip = c->tree.tip;
+  if (kind == JOB_ENTRY && tip) {
+    j->have_tip = true;
+    j->bn = tip->txpow->header.blocknumber;
+    j->bt = tip->txpow->header.timemilli;
+    j->maxops = tip->txpow->header.magic.max_kissvm_ops;
+  }
+  return j;
+}
+
+/* Queues j on the work queue; on failure it is gone. */
+static int job_submit(cs_t *c, cs_job_t *j, mn_work_fn work,
+                      mn_work_done_fn done, uint64_t *ticket) {
+  job_link(c, j);
+  if (ticket)
+    *ticket = j->ticket;
+  int rc = c->host->work_submit(c->self, work, done, j);
+  if (rc) {
+    job_unlink(c, j);
+    job_free(c, j);
+  }
+  return rc;
+}
+
 int cs_entry_submit(cs_t *c, const uint8_t *bytes, size_t len,
                     mn_txpow_t *txpow, uint64_t origin, cs_entry_done_fn done,
                     void *data, uint64_t *ticket) {
@@ -162,34 +200,11 @@ int cs_entry_submit(cs_t *c, const uint8_t *bytes, size_t len,
     c->env.obj->free(txpow);
     return MN_ESTATE;
   }
-  cs_job_t *j = cs_xcalloc(1, sizeof *j);
-  j->c = c;
-  j->kind = JOB_ENTRY;
-  j->origin = origin;
+  cs_job_t *j = job_new(c, JOB_ENTRY, origin, bytes, len);
   j->txpow = txpow;
   j->edone = done;
   j->edata = data;
-  if (bytes) {
-    j->bytes = cs_xmalloc(len);
-    memcpy(j->bytes, bytes, len);
-    j->len = len;
-  }
-  cs_node_t *tip = c->tree.tip;
-  if (tip) {
-    j->have_tip = true;
-    j->bn = tip->txpow->header.blocknumber;
-    j->bt = tip->txpow->header.timemilli;
-    j->maxops = tip->txpow->header.magic.max_kissvm_ops;
-  }
-  job_link(c, j);
-  if (ticket)
-    *ticket = j->ticket;
-  int rc = c->host->work_submit(c->self, entry_work, entry_done, j);
-  if (rc) {
-    job_unlink(c, j);
-    job_free(c, j);
-  }
-  return rc;
+  return job_submit(c, j, entry_work, entry_done, ticket);
 }
 
 void cs_jobs_cancel_all(cs_t *c) {
@@ -629,32 +644,12 @@ static int s_submit(const mn_chain_t *ch, const uint8_t *bytes, size_t len,
   cs_t *c = cs_of(ch);
   if (c->stopping)
     return MN_ESTATE;
-  cs_job_t *j = cs_xcalloc(1, sizeof *j);
-  j->c = c;
-  j->kind = JOB_ENTRY;
-  j->origin = origin;
+  /* the bytes are kept even when empty: the worker's decode rejects them */
+  cs_job_t *j = job_new(c, JOB_ENTRY, origin, bytes ? bytes : (const uint8_t *)"",
+                        len);
   j->vcb = cb;
   j->vdata = data;
-  j->bytes = cs_xmalloc(len ? len : 1);
-  if (len)
-    memcpy(j->bytes, bytes, len);
-  j->len = len;
-  cs_node_t *tip = c->tree.tip;
-  if (tip) {
-    j->have_tip = true;
-    j->bn = tip->txpow->header.blocknumber;
-    j->bt = tip->txpow->header.timemilli;
-    j->maxops = tip->txpow->header.magic.max_kissvm_ops;
-  }
-  job_link(c, j);
-  if (ticket)
-    *ticket = j->ticket;
-  int rc = c->host->work_submit(c->self, entry_work, entry_done, j);
-  if (rc) {
-    job_unlink(c, j);
-    job_free(c, j);
-  }
-  return rc;
+  return job_submit(c, j, entry_work, entry_done, ticket);
 }
 
 static int s_txpow_bytes(const mn_chain_t *ch, const uint8_t id[32],
@@ -721,26 +716,14 @@ static int s_ibd_process(const mn_chain_t *ch, const uint8_t *bytes, size_t len,
   cs_t *c = cs_of(ch);
   if (c->stopping)
     return MN_ESTATE;
-  cs_job_t *j = cs_xcalloc(1, sizeof *j);
-  j->c = c;
-  j->kind = JOB_IBD;
-  j->origin = origin;
+  cs_job_t *j = job_new(c, JOB_IBD, origin, bytes ? bytes : (const uint8_t *)"",
+                        len);
   j->vcb = cb;
   j->vdata = data;
-  j->bytes = cs_xmalloc(len ? len : 1);
-  if (len)
-    memcpy(j->bytes, bytes, len);
-  j->len = len;
-  job_link(c, j);
-  if (ticket)
-    *ticket = j->ticket;
   c->ibd_running = true;
-  int rc = c->host->work_submit(c->self, ibd_work, ibd_done, j);
-  if (rc) {
+  int rc = job_submit(c, j, ibd_work, ibd_done, ticket);
+  if (rc)
     c->ibd_running = false;
-    job_unlink(c, j);
-    job_free(c, j);
-  }
   return rc;
 }
 
