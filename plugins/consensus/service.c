@@ -645,8 +645,8 @@ static int s_submit(const mn_chain_t *ch, const uint8_t *bytes, size_t len,
   if (c->stopping)
     return MN_ESTATE;
   /* the bytes are kept even when empty: the worker's decode rejects them */
-  cs_job_t *j = job_new(c, JOB_ENTRY, origin, bytes ? bytes : (const uint8_t *)"",
-                        len);
+  cs_job_t *j =
+      job_new(c, JOB_ENTRY, origin, bytes ? bytes : (const uint8_t *)"", len);
   j->vcb = cb;
   j->vdata = data;
   return job_submit(c, j, entry_work, entry_done, ticket);
@@ -716,8 +716,8 @@ static int s_ibd_process(const mn_chain_t *ch, const uint8_t *bytes, size_t len,
   cs_t *c = cs_of(ch);
   if (c->stopping)
     return MN_ESTATE;
-  cs_job_t *j = job_new(c, JOB_IBD, origin, bytes ? bytes : (const uint8_t *)"",
-                        len);
+  cs_job_t *j =
+      job_new(c, JOB_IBD, origin, bytes ? bytes : (const uint8_t *)"", len);
   j->vcb = cb;
   j->vdata = data;
   c->ibd_running = true;
